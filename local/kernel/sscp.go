@@ -1,0 +1,360 @@
+package kernel
+
+import (
+	compute "github.com/rxspark/rxspark/context"
+)
+
+// Scratch is the reusable working memory of the kernels. The zero value is
+// ready to use; a Scratch must not be used by two goroutines at once. It
+// grows to the largest p and chunk seen and is then reused without
+// allocating.
+type Scratch struct {
+	// BlockRows is the number of rows per sub-block (B). Zero chooses a size
+	// from p so that the centred sub-block stays in the L2 cache. The result
+	// depends on B only through rounding.
+	BlockRows int
+
+	c  []float64 // centred sub-block, column j at c[j*B:(j+1)*B]
+	wc []float64 // w∘c (weighted only), same layout
+	m  []float64 // means of the sub-block (first pass)
+	r  []float64 // residuals Σ w·c / W of the sub-block
+	cp []float64 // p×p cross products of the sub-block (upper triangle)
+	d  []float64 // mean differences of a merge
+
+	// acc is the value of the rows of the current call, its mean kept as
+	// the unevaluated sum acc.Mean + accLo (double-double) so that merging
+	// sub-blocks does not lose the low-order digits of the mean differences.
+	acc   compute.SSCPValue
+	accLo []float64
+
+	// grouped kernels
+	cnt  []int   // rows per group, then end offsets
+	perm []int32 // row -> sorted position
+	gx   []float64
+	gw   []float64
+	gcol [][]float64
+	seg  [][]float64
+	bcol [][]float64
+}
+
+// blockRows returns B for p columns: about 640 KiB of centred values (in
+// the L2 cache, and long enough runs per column for the hardware
+// prefetcher), between 512 and 8192 rows, a multiple of 16.
+func (s *Scratch) blockRows(p int, weighted bool) int {
+	if s.BlockRows > 0 {
+		return s.BlockRows
+	}
+	per := p
+	if weighted {
+		per *= 2
+	}
+	b := (640 << 10) / (8 * per)
+	b = min(max(b, 512), 8192)
+	return b &^ 15
+}
+
+func grow(x []float64, n int) []float64 {
+	if cap(x) < n {
+		return make([]float64, n)
+	}
+	return x[:n]
+}
+
+func (s *Scratch) prepare(p, b int, weighted bool) {
+	s.c = grow(s.c, p*b)
+	if weighted {
+		s.wc = grow(s.wc, p*b)
+	}
+	s.m = grow(s.m, p)
+	s.r = grow(s.r, p)
+	s.cp = grow(s.cp, p*p)
+	s.d = grow(s.d, p)
+	s.acc.P = p
+	s.acc.Mean = grow(s.acc.Mean, p)
+	s.acc.C = grow(s.acc.C, p*p)
+	s.accLo = grow(s.accLo, p)
+	s.acc.N, s.acc.W = 0, 0
+}
+
+// AddSSCP folds the n rows of cols into dst: cols[j][i] is the value of
+// expression j in row i (len(cols) = dst.P, every column of length n) and
+// w[i] > 0 the weight of row i (w nil means unit weights). With
+// W = Σᵢ wᵢ and mⱼ = Σᵢ wᵢ·xⱼᵢ / W over the n rows, the rows form the value
+// (N = n, W, Mean = m, C[j*P+k] = Σᵢ wᵢ (xⱼᵢ - mⱼ)(xₖᵢ - mₖ)), which is
+// merged into dst with dst.Merge's formula.
+//
+// The rows are processed in sub-blocks of B = s.BlockRows rows, each
+// computed by the corrected two-pass algorithm: a first pass computes the
+// sub-block's means m; a second centres the values, c = x - m, into s and
+// sums the residuals r = Σ w·c / W; the cross products Σ w·cᵢ·cⱼ are taken
+// with a column-pair dot kernel over the centred sub-block, which is then
+// the value (W, Mean = m + r, C = Σ w·c·cᵀ - W·r·rᵀ). The sub-blocks are
+// combined with the pairwise update C = C₁ + C₂ + (W₁W₂/W)·d·dᵀ,
+// d = Mean₂ - Mean₁, keeping the means to double-double precision so that d
+// is exact to rounding even when the means are large; the call's value is
+// merged into dst once.
+//
+// Preconditions: P ≥ 1 (P = 0 is a no-op), values finite, weights finite
+// and > 0, dst shaped as by compute.NewSSCP(len(cols)). Does not allocate
+// once s has grown.
+func AddSSCP(dst *compute.SSCPValue, cols [][]float64, w []float64, s *Scratch) {
+	p := dst.P
+	if p == 0 {
+		return
+	}
+	n := len(cols[0])
+	if n == 0 {
+		return
+	}
+	weighted := w != nil
+	b := s.blockRows(p, weighted)
+	s.prepare(p, b, weighted)
+	var zeroRows int64 // rows of sub-blocks whose weights sum to 0
+	for lo := 0; lo < n; lo += b {
+		hi := min(lo+b, n)
+		wt := s.block(cols, w, lo, hi, b)
+		if wt == 0 {
+			zeroRows += int64(hi - lo)
+			continue
+		}
+		s.addBlock(int64(hi-lo), wt)
+	}
+	// Mirror the upper triangle and merge the call's value into dst.
+	acc := &s.acc
+	for i := 0; i < p; i++ {
+		for j := i + 1; j < p; j++ {
+			acc.C[j*p+i] = acc.C[i*p+j]
+		}
+	}
+	mergeSSCP(dst, acc, s.d)
+	dst.N += zeroRows
+}
+
+// block computes the sub-block of rows [lo, hi): s.m + s.r is its mean and
+// s.cp (upper triangle) its centred cross products. It returns its weight
+// (0 when the weights sum to 0, and then nothing else is computed).
+func (s *Scratch) block(cols [][]float64, w []float64, lo, hi, b int) float64 {
+	p := len(s.m)
+	n := hi - lo
+	var ww []float64
+	wt := float64(n)
+	if w != nil {
+		ww = w[lo:hi]
+		wt = sum(ww)
+		if !(wt > 0) {
+			return 0
+		}
+	}
+	inv := 1 / wt
+	c := s.c
+	if ww == nil {
+		for j := 0; j < p; j++ {
+			x := cols[j][lo:hi]
+			m := sum(x) * inv
+			s.m[j] = m
+			s.r[j] = centre(c[j*b:j*b+n], x, m) * inv
+		}
+		crossUpper(s.cp, p, c, c, b, n)
+	} else {
+		wc := s.wc
+		for j := 0; j < p; j++ {
+			x := cols[j][lo:hi]
+			m := dotw(ww, x) * inv
+			s.m[j] = m
+			s.r[j] = centreW(c[j*b:j*b+n], wc[j*b:j*b+n], x, ww, m) * inv
+		}
+		crossUpper(s.cp, p, wc, c, b, n)
+	}
+	// C = Σ w c cᵀ - W r rᵀ.
+	r := s.r
+	cp := s.cp
+	for i := 0; i < p; i++ {
+		wri := wt * r[i]
+		row := cp[i*p : i*p+p]
+		row[i] = max(row[i]-wri*r[i], 0)
+		for j := i + 1; j < p; j++ {
+			row[j] -= wri * r[j]
+		}
+	}
+	return wt
+}
+
+// addBlock merges the sub-block just computed (n rows of weight wt) into the
+// call's accumulator (upper triangles only).
+func (s *Scratch) addBlock(n int64, wt float64) {
+	acc := &s.acc
+	p := acc.P
+	hi, lo := acc.Mean, s.accLo
+	if acc.N == 0 {
+		acc.N, acc.W = n, wt
+		for j := range hi {
+			hi[j], lo[j] = fastTwoSum(s.m[j], s.r[j])
+		}
+		copy(acc.C, s.cp)
+		return
+	}
+	w := acc.W + wt
+	f := acc.W * wt / w
+	q := wt / w
+	d := s.d[:p]
+	for j := range d {
+		// d = (m + r) - (hi + lo): m - hi is exact when they are close.
+		d[j] = (s.m[j] - hi[j]) + (s.r[j] - lo[j])
+	}
+	for i := 0; i < p; i++ {
+		fi := f * d[i]
+		row := acc.C[i*p : i*p+p]
+		brow := s.cp[i*p : i*p+p]
+		for j := i; j < p; j++ {
+			row[j] += brow[j] + fi*d[j]
+		}
+	}
+	for j := range d {
+		t := d[j] * q
+		u, e := twoSum(hi[j], t)
+		hi[j], lo[j] = fastTwoSum(u, lo[j]+e)
+	}
+	acc.N += n
+	acc.W = w
+}
+
+// twoSum returns s = fl(a+b) and the rounding error e with s + e = a + b
+// exactly (Knuth).
+func twoSum(a, b float64) (s, e float64) {
+	s = a + b
+	bb := s - a
+	e = (a - (s - bb)) + (b - bb)
+	return
+}
+
+// fastTwoSum is twoSum for |a| ≥ |b| (or a = 0) (Dekker).
+func fastTwoSum(a, b float64) (s, e float64) {
+	s = a + b
+	e = b - (s - a)
+	return
+}
+
+// mergeSSCP is compute.SSCPValue.Merge without its allocation: the same
+// formula, C = C₁ + C₂ + (W₁W₂/W)·d·dᵀ with d = Mean₂ - Mean₁, evaluated in
+// the same order so that the result is bitwise identical. d is scratch of
+// length P.
+func mergeSSCP(v, u *compute.SSCPValue, d []float64) {
+	if u.N == 0 {
+		return
+	}
+	if v.N == 0 {
+		v.N, v.W = u.N, u.W
+		copy(v.Mean, u.Mean)
+		copy(v.C, u.C)
+		return
+	}
+	p := v.P
+	w := v.W + u.W
+	f := v.W * u.W / w
+	d = d[:p]
+	for i := range d {
+		d[i] = u.Mean[i] - v.Mean[i]
+	}
+	for i := 0; i < p; i++ {
+		fi := f * d[i]
+		row := v.C[i*p : i*p+p]
+		urow := u.C[i*p : i*p+p]
+		for j := range row {
+			row[j] += urow[j] + fi*d[j]
+		}
+	}
+	r := u.W / w
+	for i := range v.Mean {
+		v.Mean[i] += d[i] * r
+	}
+	v.W = w
+	v.N += u.N
+}
+
+// sum returns Σ x with four accumulators.
+func sum(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		s0 += v[0]
+		s1 += v[1]
+		s2 += v[2]
+		s3 += v[3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dotw returns Σ w·x (len(x) ≥ len(w)).
+func dotw(w, x []float64) float64 {
+	x = x[:len(w)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		a := w[i : i+4 : i+4]
+		v := x[i : i+4 : i+4]
+		s0 += a[0] * v[0]
+		s1 += a[1] * v[1]
+		s2 += a[2] * v[2]
+		s3 += a[3] * v[3]
+	}
+	for ; i < len(w); i++ {
+		s0 += w[i] * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// centre sets c = x - m and returns Σ c.
+func centre(c, x []float64, m float64) float64 {
+	c = c[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		o := c[i : i+4 : i+4]
+		a0, a1, a2, a3 := v[0]-m, v[1]-m, v[2]-m, v[3]-m
+		o[0], o[1], o[2], o[3] = a0, a1, a2, a3
+		s0 += a0
+		s1 += a1
+		s2 += a2
+		s3 += a3
+	}
+	for ; i < len(x); i++ {
+		a := x[i] - m
+		c[i] = a
+		s0 += a
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// centreW sets c = x - m, wc = w∘c and returns Σ w·c.
+func centreW(c, wc, x, w []float64, m float64) float64 {
+	c = c[:len(x)]
+	wc = wc[:len(x)]
+	w = w[:len(x)]
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		v := x[i : i+2 : i+2]
+		ww := w[i : i+2 : i+2]
+		o := c[i : i+2 : i+2]
+		q := wc[i : i+2 : i+2]
+		a0, a1 := v[0]-m, v[1]-m
+		o[0], o[1] = a0, a1
+		b0, b1 := ww[0]*a0, ww[1]*a1
+		q[0], q[1] = b0, b1
+		s0 += b0
+		s1 += b1
+	}
+	for ; i < len(x); i++ {
+		a := x[i] - m
+		c[i] = a
+		b := w[i] * a
+		wc[i] = b
+		s0 += b
+	}
+	return s0 + s1
+}

@@ -1,0 +1,494 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/local/kernel"
+)
+
+// groupState is one group's partial aggregates in one worker.
+type groupState struct {
+	key  []compute.KeyValue
+	vals []compute.Value
+}
+
+// partial is one worker's partial result of a pass: per grouping set, the
+// groups it has seen, by encoded key.
+type partial struct {
+	sets []map[string]*groupState
+}
+
+// worker holds the per-goroutine state of a pass.
+type worker struct {
+	pass    *compute.Pass
+	sets    [][]int
+	ev      *evaluator
+	part    *partial
+	scratch kernel.Scratch
+	// per-chunk buffers
+	mask   []bool
+	gcodes [][]int32
+	gstate [][]*groupState
+	cols   [][]float64
+	gbuf   [][]float64
+	wbuf   []float64
+	rows   []int32
+	keybuf strings.Builder
+}
+
+func newWorker(p *compute.Pass, sets [][]int) *worker {
+	w := &worker{pass: p, sets: sets, ev: newEvaluator(), part: &partial{sets: make([]map[string]*groupState, len(sets))}}
+	for s := range sets {
+		w.part.sets[s] = map[string]*groupState{}
+		if len(sets[s]) == 0 {
+			// The grand total always has its one group.
+			w.part.sets[s][""] = w.newGroup(nil)
+		}
+	}
+	w.gcodes = make([][]int32, len(sets))
+	w.gstate = make([][]*groupState, len(sets))
+	return w
+}
+
+func (w *worker) newGroup(key []compute.KeyValue) *groupState {
+	g := &groupState{key: key, vals: make([]compute.Value, len(w.pass.Aggs))}
+	for i, a := range w.pass.Aggs {
+		g.vals[i] = compute.NewValue(a)
+	}
+	return g
+}
+
+// keyCol is one group key evaluated over a chunk: a code per row (-1 for NA)
+// and the key value of each code.
+type keyCol struct {
+	codes []int32
+	vals  []compute.KeyValue
+}
+
+func (w *worker) evalKey(k compute.Key) (keyCol, error) {
+	v, err := w.ev.eval(k.Expr)
+	if err != nil {
+		return keyCol{}, fmt.Errorf("group key %s: %w", k.Name, err)
+	}
+	v = w.ev.materialize(v)
+	switch k.Kind {
+	case compute.KeyFactor:
+		if v.t == compute.Logical {
+			codes := make([]int32, len(v.lgl))
+			for i, b := range v.lgl {
+				codes[i] = int32(b)
+			}
+			return keyCol{codes: codes, vals: []compute.KeyValue{{Str: "FALSE"}, {Str: "TRUE"}}}, nil
+		}
+		vals := make([]compute.KeyValue, len(v.levels))
+		for i, l := range v.levels {
+			vals[i] = compute.KeyValue{Str: l}
+		}
+		return keyCol{codes: v.codes, vals: vals}, nil
+	default:
+		x := v.asNum(w.ev)
+		codes := make([]int32, len(x))
+		index := map[int64]int32{}
+		var vals []compute.KeyValue
+		for i, f := range x {
+			if f != f {
+				codes[i] = -1
+				continue
+			}
+			b := int64(math.Floor(f))
+			c, ok := index[b]
+			if !ok {
+				c = int32(len(vals))
+				index[b] = c
+				vals = append(vals, compute.KeyValue{Int: b})
+			}
+			codes[i] = c
+		}
+		return keyCol{codes: codes, vals: vals}, nil
+	}
+}
+
+func (w *worker) encodeKey(key []compute.KeyValue) string {
+	b := &w.keybuf
+	b.Reset()
+	for _, k := range key {
+		switch {
+		case k.Null:
+			b.WriteString("\x00N")
+		case k.Str != "":
+			b.WriteString("\x00S")
+			b.WriteString(k.Str)
+		default:
+			b.WriteString("\x00I")
+			b.WriteString(strconv.FormatInt(k.Int, 10))
+		}
+	}
+	return b.String()
+}
+
+// chunk folds one chunk into the worker's partial result.
+func (w *worker) chunk(c Chunk) error {
+	ev := w.ev
+	ev.reset(c.Record)
+	n := ev.n
+	p := w.pass
+	for _, t := range p.Transforms {
+		v, err := ev.eval(t.Expr)
+		if err != nil {
+			return fmt.Errorf("transform %s: %w", t.Name, err)
+		}
+		ev.define(t.Name, v)
+	}
+	// Rows that pass the filter.
+	w.mask = growBool(w.mask, n)
+	mask := w.mask
+	if p.Filter != nil {
+		v, err := ev.eval(p.Filter)
+		if err != nil {
+			return fmt.Errorf("row selection: %w", err)
+		}
+		l := v.asLgl(ev)
+		for i := range mask {
+			mask[i] = at8(l, i) == 1
+		}
+	} else {
+		for i := range mask {
+			mask[i] = true
+		}
+	}
+	// Group codes per set.
+	keys := make([]keyCol, len(p.Keys))
+	for i, k := range p.Keys {
+		kc, err := w.evalKey(k)
+		if err != nil {
+			return err
+		}
+		keys[i] = kc
+	}
+	for s, set := range w.sets {
+		if err := w.groupSet(s, set, keys, mask, n); err != nil {
+			return err
+		}
+	}
+	for i, a := range p.Aggs {
+		if err := w.aggregate(i, a, mask, n); err != nil {
+			return fmt.Errorf("aggregate %s: %w", a.Kind, err)
+		}
+	}
+	return nil
+}
+
+func growBool(b []bool, n int) []bool {
+	if cap(b) < n {
+		return make([]bool, n)
+	}
+	return b[:n]
+}
+
+func growInt32(b []int32, n int) []int32 {
+	if cap(b) < n {
+		return make([]int32, n)
+	}
+	return b[:n]
+}
+
+// groupSet computes, for grouping set s, each row's dense group index in
+// w.gcodes[s] (-1 for rows the filter dropped) and the group states.
+func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) error {
+	codes := growInt32(w.gcodes[s], n)
+	w.gcodes[s] = codes
+	if len(set) == 0 {
+		g := w.part.sets[s][""]
+		w.gstate[s] = append(w.gstate[s][:0], g)
+		for i := range codes {
+			codes[i] = 0
+			if !mask[i] {
+				codes[i] = -1
+			}
+		}
+		return nil
+	}
+	// Mixed-radix code of the key combination; NA is the last digit value.
+	radix := make([]uint64, len(set))
+	total := uint64(1)
+	for j, k := range set {
+		radix[j] = uint64(len(keys[k].vals) + 1)
+		if total > math.MaxUint64/radix[j] {
+			return fmt.Errorf("too many key combinations")
+		}
+		total *= radix[j]
+	}
+	local := map[uint64]int32{}
+	w.gstate[s] = w.gstate[s][:0]
+	for i := range codes {
+		if !mask[i] {
+			codes[i] = -1
+			continue
+		}
+		var combo uint64
+		for j, k := range set {
+			c := keys[k].codes[i]
+			d := uint64(c)
+			if c < 0 {
+				d = radix[j] - 1
+			}
+			combo = combo*radix[j] + d
+		}
+		g, ok := local[combo]
+		if !ok {
+			key := make([]compute.KeyValue, len(set))
+			for j, k := range set {
+				c := keys[k].codes[i]
+				if c < 0 {
+					key[j] = compute.KeyValue{Null: true}
+				} else {
+					key[j] = keys[k].vals[c]
+				}
+			}
+			enc := w.encodeKey(key)
+			st, found := w.part.sets[s][enc]
+			if !found {
+				st = w.newGroup(key)
+				w.part.sets[s][enc] = st
+			}
+			g = int32(len(w.gstate[s]))
+			w.gstate[s] = append(w.gstate[s], st)
+			local[combo] = g
+		}
+		codes[i] = g
+	}
+	return nil
+}
+
+// aggregate folds aggregate i of the chunk's rows into every set's groups.
+func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
+	ev := w.ev
+	// Arguments, weight and condition.
+	args := make([][]float64, len(a.Args))
+	for j, e := range a.Args {
+		v, err := ev.eval(e)
+		if err != nil {
+			return err
+		}
+		args[j] = ev.materialize(v).asNum(ev)
+	}
+	var wt []float64
+	if a.Weight != nil {
+		v, err := ev.eval(a.Weight)
+		if err != nil {
+			return fmt.Errorf("weight: %w", err)
+		}
+		wt = ev.materialize(v).asNum(ev)
+	}
+	var where []int8
+	if a.Where != nil {
+		v, err := ev.eval(a.Where)
+		if err != nil {
+			return fmt.Errorf("condition: %w", err)
+		}
+		where = v.asLgl(ev)
+	}
+	// The rows this aggregate uses.
+	use := w.rows[:0]
+	all := true
+	for r := 0; r < n; r++ {
+		ok := mask[r] && (where == nil || at8(where, r) == 1)
+		if ok && wt != nil {
+			x := wt[r]
+			ok = x > 0 && x-x == 0
+		}
+		if ok {
+			for _, col := range args {
+				if x := col[r]; x-x != 0 {
+					ok = false
+					break
+				}
+			}
+		}
+		if ok {
+			use = append(use, int32(r))
+		} else {
+			all = false
+		}
+	}
+	w.rows = use
+	// Gather the used rows (unless every row is used).
+	cols, wv := args, wt
+	if !all {
+		if cap(w.gbuf) < len(args) {
+			w.gbuf = make([][]float64, len(args))
+		}
+		cols = w.gbuf[:len(args)]
+		for j, col := range args {
+			cols[j] = gather(cols[j], col, use)
+		}
+		if wt != nil {
+			w.wbuf = gather(w.wbuf, wt, use)
+			wv = w.wbuf
+		}
+	}
+	for s := range w.sets {
+		states := w.gstate[s]
+		if len(states) == 0 {
+			continue
+		}
+		gc := w.gcodes[s]
+		var codes []int32
+		if len(states) > 1 {
+			codes = make([]int32, len(use))
+			for k, r := range use {
+				codes[k] = gc[r]
+			}
+		}
+		accumulate(a.Kind, i, states, codes, len(use), cols, wv, &w.scratch)
+	}
+	return nil
+}
+
+func gather(dst, src []float64, idx []int32) []float64 {
+	if cap(dst) < len(idx) {
+		dst = make([]float64, len(idx))
+	}
+	dst = dst[:len(idx)]
+	for k, r := range idx {
+		dst[k] = src[r]
+	}
+	return dst
+}
+
+// accumulate folds n rows into groups: codes[k] is the group of row k (nil
+// when there is one group).
+func accumulate(kind compute.AggKind, i int, states []*groupState, codes []int32, n int, cols [][]float64, w []float64, s *kernel.Scratch) {
+	group := func(k int) *groupState {
+		if codes == nil {
+			return states[0]
+		}
+		return states[codes[k]]
+	}
+	weight := func(k int) float64 {
+		if w == nil {
+			return 1
+		}
+		return w[k]
+	}
+	switch kind {
+	case compute.AggCount:
+		if codes == nil {
+			v := states[0].vals[i].(*compute.CountValue)
+			v.N += int64(n)
+			if w == nil {
+				v.W += float64(n)
+			} else {
+				for _, x := range w {
+					v.W += x
+				}
+			}
+			return
+		}
+		for k := 0; k < n; k++ {
+			v := group(k).vals[i].(*compute.CountValue)
+			v.N++
+			v.W += weight(k)
+		}
+	case compute.AggSum:
+		x := cols[0]
+		for k := 0; k < n; k++ {
+			v := group(k).vals[i].(*compute.SumValue)
+			v.N++
+			v.Sum += weight(k) * x[k]
+		}
+	case compute.AggMin, compute.AggMax:
+		x := cols[0]
+		for k := 0; k < n; k++ {
+			v := group(k).vals[i].(*compute.ExtremeValue)
+			if v.N == 0 || (v.Max && x[k] > v.V) || (!v.Max && x[k] < v.V) {
+				v.V = x[k]
+			}
+			v.N++
+		}
+	case compute.AggMoments:
+		if codes == nil {
+			kernel.AddMoments(states[0].vals[i].(*compute.MomentsValue), cols[0], w)
+			return
+		}
+		dst := make([]*compute.MomentsValue, len(states))
+		for g, st := range states {
+			dst[g] = st.vals[i].(*compute.MomentsValue)
+		}
+		kernel.AddMomentsGrouped(dst, codes, cols[0], w, s)
+	case compute.AggSSCP:
+		if codes == nil {
+			kernel.AddSSCP(states[0].vals[i].(*compute.SSCPValue), cols, w, s)
+			return
+		}
+		dst := make([]*compute.SSCPValue, len(states))
+		for g, st := range states {
+			dst[g] = st.vals[i].(*compute.SSCPValue)
+		}
+		kernel.AddSSCPGrouped(dst, codes, cols, w, s)
+	}
+}
+
+// merge combines the workers' partial results into Aggregates.
+func merge(p *compute.Pass, sets [][]int, parts []*partial) *compute.Aggregates {
+	out := &compute.Aggregates{Sets: make([]compute.GroupSet, len(sets))}
+	for s, set := range sets {
+		all := map[string]*groupState{}
+		var order []string
+		for _, part := range parts {
+			for enc, g := range part.sets[s] {
+				if have, ok := all[enc]; ok {
+					for i := range have.vals {
+						have.vals[i].Merge(g.vals[i])
+					}
+					continue
+				}
+				all[enc] = g
+				order = append(order, enc)
+			}
+		}
+		gs := compute.GroupSet{Keys: set, Groups: make([]compute.Group, 0, len(order))}
+		for _, enc := range order {
+			g := all[enc]
+			gs.Groups = append(gs.Groups, compute.Group{Key: g.key, Values: g.vals})
+		}
+		out.Sets[s] = gs
+	}
+	out.SortGroups()
+	return out
+}
+
+// runPass runs p over the scanner with the given number of workers.
+func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerChunk int) (*compute.Aggregates, error) {
+	sets := p.GroupingSets()
+	ws := make([]*worker, workers)
+	for i := range ws {
+		ws[i] = newWorker(p, sets)
+	}
+	stats := &ScanStats{}
+	stop := startProgress(ctx, p.Name, stats)
+	err := sc.Scan(ctx, ScanOptions{Workers: workers, Columns: p.Columns(), RowsPerChunk: rowsPerChunk, Stats: stats},
+		func(ctx context.Context, c Chunk) error {
+			if err := ws[c.Worker].chunk(c); err != nil {
+				return fmt.Errorf("%s:%d: %w", c.Source, c.FirstLine, err)
+			}
+			return nil
+		})
+	stop()
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]*partial, len(ws))
+	for i, w := range ws {
+		parts[i] = w.part
+	}
+	agg := merge(p, sets, parts)
+	agg.Rows = stats.Rows.Load()
+	agg.BadLines = stats.BadLines.Load()
+	return agg, nil
+}
