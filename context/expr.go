@@ -185,7 +185,7 @@ func (c Cond) String() string {
 
 func paren(e Expr) string {
 	switch e.(type) {
-	case Binary, In:
+	case Binary, In, Unary:
 		return "(" + e.String() + ")"
 	case Num:
 		if e.(Num).Value < 0 {

@@ -778,7 +778,7 @@ type csvGenFS struct{ n int64 }
 
 type csvGenFile struct {
 	File
-	row, n int64
+	row, n  int64
 	pending []byte
 }
 
@@ -879,4 +879,3 @@ func TestMakeUnique(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
-
