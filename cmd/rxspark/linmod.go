@@ -1,0 +1,47 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/rxspark/rxspark/algorithms"
+)
+
+func newLinModCmd(g *globalFlags) *cobra.Command {
+	d := &dataFlags{}
+	var dropFirst bool
+	cmd := &cobra.Command{
+		Use:   "linmod FORMULA --data PATH",
+		Short: "Linear model (rxLinMod) fitted in one pass over the data",
+		Long: `Fits a linear model by (weighted) least squares in one pass over the data.
+Formula terms: numeric columns, factors (dummy-coded, last level dropped, or the
+first with --drop-first as R's lm), interactions a:b and a*b, F(x) bins,
+inline arithmetic (log(y) ~ sqrt(x) + I(x^2)), "- 1" for no intercept.`,
+		Example: `  rxspark linmod "arr_delay ~ dep_delay + distance + origin" --data data/flights.csv
+  rxspark linmod "y ~ x1 + g" --data big.parquet --weights w --weight-type pweights --format json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			src, err := d.source(g)
+			if err != nil {
+				return err
+			}
+			cc, err := g.computeContext(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeContext(cc)
+			opts, err := d.options(cc)
+			if err != nil {
+				return err
+			}
+			res, err := algorithms.LinMod(g.withProgress(ctx), args[0], src, &algorithms.LinModOptions{Options: opts, DropFirst: dropFirst})
+			if err != nil {
+				return err
+			}
+			return g.output(cmd.OutOrStdout(), res)
+		},
+	}
+	addDataFlags(cmd, d)
+	cmd.Flags().BoolVar(&dropFirst, "drop-first", false, "drop the first factor level instead of the last (reproduces R's lm coding)")
+	return cmd
+}
