@@ -14,6 +14,7 @@ import (
 
 	"github.com/rxspark/rxspark/algorithms"
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/hdfs"
 	"github.com/rxspark/rxspark/local"
 )
 
@@ -67,7 +68,7 @@ or as Spark jobs next to the data on HDFS (--context spark).`,
 	pf.StringVar(&g.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	pf.DurationVar(&g.connectTimeout, "connect-timeout", defaultConnectTimeout, "spark context: how long to wait for Spark Connect and the namenode")
 	pf.StringVar(&g.stagingDir, "staging-dir", "", "spark context: HDFS folder where local input files are staged (default /tmp/rxspark-staging)")
-	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newGenCmd(g))
+	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newGenCmd(g), newHDFSCmd(g))
 	return root
 }
 
@@ -141,7 +142,7 @@ func (d *dataFlags) options(cc compute.ComputeContext) (algorithms.Options, erro
 func (g *globalFlags) computeContext(ctx context.Context) (compute.ComputeContext, error) {
 	switch g.context {
 	case "local":
-		return local.New(local.Workers(g.workers), local.RowsPerRead(g.rowsPerRead)), nil
+		return local.New(local.Workers(g.workers), local.RowsPerRead(g.rowsPerRead), local.FileSystems(hdfs.Resolver(g.hdfsConfig()))), nil
 	case "spark":
 		return newSparkContext(ctx, g)
 	}
