@@ -356,7 +356,7 @@ func (c *Client) putFile(ctx context.Context, localPath, p string) error {
 		return wrap("create", tmp, err)
 	}
 	_, err = io.Copy(w, &ctxReader{ctx: ctx, r: in})
-	if cerr := w.Close(); err == nil {
+	if cerr := closeWriter(ctx, w); err == nil {
 		err = cerr
 	}
 	if err == nil {
@@ -367,6 +367,24 @@ func (c *Client) putFile(ctx context.Context, localPath, p string) error {
 		return wrap("put", p, err)
 	}
 	return nil
+}
+
+// closeWriter closes w, retrying while the namenode reports that the last
+// block is still being replicated (the client's documented protocol).
+func closeWriter(ctx context.Context, w *gohdfs.FileWriter) error {
+	delay := 50 * time.Millisecond
+	for i := 0; ; i++ {
+		err := w.Close()
+		if err == nil || !gohdfs.IsErrReplicating(err) || i == 12 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
 }
 
 // ctxReader stops a copy when ctx is cancelled.
