@@ -189,4 +189,3 @@ func BenchmarkMoments(b *testing.B) {
 		}
 	}
 }
-

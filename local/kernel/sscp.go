@@ -49,7 +49,7 @@ func (s *Scratch) blockRows(p int, weighted bool) int {
 		per *= 2
 	}
 	b := (640 << 10) / (8 * per)
-	b = min(max(b, 512), 8192)
+	b = min(max(b, 512), 4096)
 	return b &^ 15
 }
 
