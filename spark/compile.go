@@ -106,6 +106,18 @@ type compiler struct {
 	n    int
 	// srcLoaded maps a source column index to its loaded value.
 	srcLoaded map[int]val
+	// shifts are the one-row relations joined to the data that give SSCP
+	// aggregates their centring constants.
+	shifts []shiftJoin
+}
+
+// shiftJoin is a one-row relation of centring constants: the values of the
+// arguments of an SSCP aggregate in the first row it uses.
+type shiftJoin struct {
+	alias string
+	cols  []string // SQL of the column expressions, in the data's layers
+	names []string // their names in the relation
+	cond  string   // the rows the aggregate uses
 }
 
 func newCompiler(src *sourceView) *compiler {

