@@ -299,7 +299,7 @@ func arrowSchema(cols []column) *arrow.Schema {
 
 func writeParquet(ctx context.Context, f *os.File, spec Spec) error {
 	schema := arrowSchema(spec.block(0))
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(1<<20),
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(1<<18),
 		parquet.WithDictionaryDefault(false))
 	pw, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
