@@ -14,8 +14,8 @@ mkdir -p "$A" "$CTX/spark" "$CTX/hadoop"
 
 if [ ! -s "$A/pyspark-$SPARK_VERSION.tar.gz" ]; then
   echo "fetch: pyspark $SPARK_VERSION (PyPI, ~430 MB)"
-  pip download --quiet --no-deps --no-binary :all: --no-build-isolation "pyspark==$SPARK_VERSION" -d "$A" ||
-    pip download --quiet --no-deps --no-binary :all: "pyspark==$SPARK_VERSION" -d "$A"
+  # The sdist carries the Spark distribution's jars/, bin/ and sbin/.
+  pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: "pyspark==$SPARK_VERSION" -d "$A"
 fi
 if [ ! -f "$CTX/spark/.done-$SPARK_VERSION" ]; then
   rm -rf "$CTX/spark/opt"; mkdir -p "$CTX/spark/opt/spark"
