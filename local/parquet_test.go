@@ -79,6 +79,39 @@ func TestParquetMatchesCSV(t *testing.T) {
 			}
 		}
 	}
+	// A pass over numeric columns only takes the fast path (column-chunk
+	// readers, pooled buffers); ArrDelay and AirTime have nulls.
+	numPass := &compute.Pass{
+		Name: "numeric",
+		Aggs: []compute.Agg{
+			{Kind: compute.AggCount},
+			{Kind: compute.AggMoments, Args: []compute.Expr{compute.Col{Name: "ArrDelay"}}},
+			{Kind: compute.AggSSCP, Args: []compute.Expr{compute.Col{Name: "AirTime"}, compute.Col{Name: "Distance"}, compute.Col{Name: "Month"}}},
+		},
+	}
+	want, err := local.New(local.Workers(1)).Run(ctx, compute.CSV(csvPath), numPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []struct{ workers, rows int }{{1, 0}, {2, 999}, {3, 65536}} {
+		got, err := local.New(local.Workers(cfg.workers), local.RowsPerRead(cfg.rows)).Run(ctx, compute.Parquet(pqPath), numPass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := want.Sets[0].Groups[0].Values, got.Sets[0].Groups[0].Values
+		ma, mb := a[1].(*compute.MomentsValue), b[1].(*compute.MomentsValue)
+		if a[0].(*compute.CountValue).N != b[0].(*compute.CountValue).N || ma.N != mb.N || math.Abs(ma.Mean-mb.Mean) > 1e-12*math.Abs(ma.Mean) || ma.Min != mb.Min || ma.Max != mb.Max {
+			t.Errorf("%+v: fast path moments %+v, CSV %+v", cfg, mb, ma)
+		}
+		sa, sb := a[2].(*compute.SSCPValue), b[2].(*compute.SSCPValue)
+		for k := range sa.C {
+			if sa.N != sb.N || math.Abs(sa.C[k]-sb.C[k]) > 1e-9*math.Abs(sa.C[k]) {
+				t.Errorf("%+v: fast path SSCP %+v, CSV %+v", cfg, sb, sa)
+				break
+			}
+		}
+	}
+
 	// Factor levels come from the file's metadata.
 	sch, err := local.New().Schema(ctx, compute.Parquet(pqPath))
 	if err != nil {
