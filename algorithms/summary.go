@@ -239,7 +239,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		return nil, err
 	}
 	fw := sel.weight != nil && opts.WeightType == FWeights
-	res := &SummaryResult{Formula: f.Text, Rows: agg.Rows, Data: src.String(), Context: cc.Name(), Passes: 1}
+	res := &SummaryResult{Formula: f.Text, Numeric: []NumericSummary{}, Factors: []FactorSummary{}, Rows: agg.Rows, Data: src.String(), Context: cc.Name(), Passes: 1}
 	if sel.weight != nil {
 		res.Weights, res.WeightType = opts.Weights, opts.WeightType.String()
 	}
