@@ -197,12 +197,14 @@ func compareLinMod(t *testing.T, a, b *algorithms.LinModResult) {
 
 func TestSparkSummaryAgreesWithLocal(t *testing.T) {
 	sc := sparkContext(t)
-	type sc2 struct{ data, formula, weights string }
+	type sc2 struct{ data, formula, weights, transform string }
 	cases := []sc2{
-		{"testdata/data/summary1.csv", "~ neg + big + int + expo + const + sparse + fruit + size", ""},
-		{"testdata/data/lm1.csv", "~ y + x1 + g + h + F(k)", ""},
-		{"testdata/data/lm1.csv", "~ y:g + g:h", ""},
-		{"testdata/data/lm1.csv", "~ x1 + y + g", "fw"},
+		{"testdata/data/summary1.csv", "~ neg + big + int + expo + const + sparse + fruit + size", "", ""},
+		{"testdata/data/lm1.csv", "~ y + x1 + g + h + F(k)", "", ""},
+		{"testdata/data/lm1.csv", "~ y:g + g:h", "", ""},
+		{"testdata/data/lm1.csv", "~ x1 + y + g", "fw", ""},
+		// Weighted moments of a column whose mean is 2e5 times its sd.
+		{"testdata/data/summary1.csv", "~ big + neg + expo", "wt", "wt = 1 + abs(expo)"},
 	}
 	for _, c := range cases {
 		csvPath := filepath.Join("..", c.data)
@@ -211,6 +213,9 @@ func TestSparkSummaryAgreesWithLocal(t *testing.T) {
 				run := func(cc compute.ComputeContext) *algorithms.SummaryResult {
 					o := &algorithms.SummaryOptions{}
 					o.Context, o.Weights = cc, c.weights
+					if c.transform != "" {
+						o.Transforms = []string{c.transform}
+					}
 					res, err := algorithms.Summary(context.Background(), c.formula, src, o)
 					if err != nil {
 						t.Fatal(err)

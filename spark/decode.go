@@ -149,13 +149,12 @@ func (ap aggPlan) value(r *resultRow) compute.Value {
 		if !ap.weighted {
 			return &compute.MomentsValue{N: n, W: float64(n), Mean: cell(1), M2: cell(2) * float64(n), Min: cell(3), Max: cell(4)}
 		}
-		w, sx, sxx := cell(1), cell(2), cell(3)
-		mean := sx / w
-		m2 := sxx - sx*mean
+		w, sh, sx, sxx := cell(1), cell(2), cell(3), cell(4)
+		m2 := sxx - sx*sx/w
 		if m2 < 0 {
 			m2 = 0
 		}
-		return &compute.MomentsValue{N: n, W: w, Mean: mean, M2: m2, Min: cell(4), Max: cell(5)}
+		return &compute.MomentsValue{N: n, W: w, Mean: sh + sx/w, M2: m2, Min: cell(5), Max: cell(6)}
 	case compute.AggSSCP:
 		p := len(a.Args)
 		v := compute.NewSSCP(p)

@@ -44,9 +44,8 @@
 //
 //   - counts and sums are count_if and sum;
 //   - unweighted moments are avg and var_pop·n (Spark's central-moment
-//     aggregates are numerically stable); weighted ones come from Σw, Σwx
-//     and Σwx², centred on this machine, which loses precision when the
-//     mean is large relative to the spread (|mean|/sd ≳ 10⁴);
+//     aggregates are numerically stable); weighted ones come from Σw,
+//     Σw(x-s) and Σw(x-s)² with the shift s described below for SSCPs;
 //   - an SSCP is Σw, Σw(xᵢ-sᵢ) and Σw(xᵢ-sᵢ)(xⱼ-sⱼ), where the shifts s
 //     are the values of the first row the aggregate uses (a one-row
 //     LEFT JOIN ... LIMIT 1 relation), centred on this machine. Sums run

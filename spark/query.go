@@ -381,7 +381,11 @@ func (c *compiler) aggregate(i int, a compute.Agg, filter val) ([]string, aggPla
 	case compute.AggMoments:
 		x := args[0].sql
 		if plan.weighted {
-			cols = append(cols, agg("sum", w.sql), agg("sum", mul(w.sql, x)), agg("sum", mul(w.sql, x, x)))
+			// Σw, the shift s (first used row, as for SSCP), Σw(x-s), Σw(x-s)².
+			name := "_s" + strconv.Itoa(i) + "_0"
+			c.shifts = append(c.shifts, shiftJoin{alias: "_sh" + strconv.Itoa(i), cols: []string{x}, names: []string{name}, cond: u.sql})
+			d := "(" + x + " - " + quoteIdent(name) + ")"
+			cols = append(cols, agg("sum", w.sql), agg("max", quoteIdent(name)), agg("sum", mul(w.sql, d)), agg("sum", mul(w.sql, d, d)))
 		} else {
 			cols = append(cols, agg("avg", x), agg("var_pop", x))
 		}
