@@ -107,3 +107,28 @@ func TestNonFiniteValuesAreMissing(t *testing.T) {
 		t.Errorf("missing %d %d, want 1 and 2", s.Numeric[0].MissingObs, s.Numeric[1].MissingObs)
 	}
 }
+
+func TestFactorFunction(t *testing.T) {
+	ctx := context.Background()
+	src := compute.CSV(filepath.Join("..", "testdata/data/lm1.csv"))
+	o := &algorithms.SummaryOptions{}
+	o.Context = local.New(local.Workers(2), local.RowsPerRead(100))
+	o.Transforms = []string{"kf = factor(k)", "hf = factor(h, levels = c('lo', 'mid'))"}
+	res, err := algorithms.Summary(ctx, "~ kf + F(k) + hf + h", src, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, fk, hf, h := res.Factors[0], res.Factors[1], res.Factors[2], res.Factors[3]
+	if len(kf.Counts) != 6 || len(fk.Counts) != 6 {
+		t.Fatalf("factor(k) %+v, F(k) %+v", kf, fk)
+	}
+	for i := range kf.Counts {
+		if kf.Counts[i] != fk.Counts[i] {
+			t.Errorf("level %d: factor(k) %+v, F(k) %+v", i, kf.Counts[i], fk.Counts[i])
+		}
+	}
+	// Values outside the given levels are missing.
+	if len(hf.Counts) != 2 || hf.Counts[0].Level != "lo" || hf.Counts[0].Count != h.Counts[1].Count || hf.Missing != h.Counts[0].Count+h.Missing {
+		t.Errorf("factor(h, levels) %+v, h %+v", hf, h)
+	}
+}

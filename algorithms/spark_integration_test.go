@@ -205,6 +205,9 @@ func TestSparkSummaryAgreesWithLocal(t *testing.T) {
 		{"testdata/data/lm1.csv", "~ x1 + y + g", "fw", ""},
 		// Weighted moments of a column whose mean is 2e5 times its sd.
 		{"testdata/data/summary1.csv", "~ big + neg + expo", "wt", "wt = 1 + abs(expo)"},
+		// factor() with levels: 3..5 and NA become missing.
+		{"testdata/data/lm1.csv", "~ y:kf + kf", "", "kf = factor(k, levels = c(0, 1, 2, 7))"},
+		{"testdata/data/summary1.csv", "~ x", "", "x = factor(int)"},
 	}
 	for _, c := range cases {
 		csvPath := filepath.Join("..", c.data)

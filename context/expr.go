@@ -154,8 +154,15 @@ func (u Unary) String() string { return string(u.Op) + paren(u.X) }
 // String renders the operands parenthesised where they are compound.
 func (b Binary) String() string { return paren(b.L) + " " + string(b.Op) + " " + paren(b.R) }
 
-// String renders fn(arg, ...).
+// String renders fn(arg, ...); factor's levels as levels = c(...).
 func (c Call) String() string {
+	if c.Fn == "factor" && len(c.Args) > 1 {
+		lv := make([]string, len(c.Args)-1)
+		for i, a := range c.Args[1:] {
+			lv[i] = a.String()
+		}
+		return "factor(" + c.Args[0].String() + ", levels = c(" + strings.Join(lv, ", ") + "))"
+	}
 	parts := make([]string, len(c.Args))
 	for i, a := range c.Args {
 		parts[i] = a.String()

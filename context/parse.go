@@ -556,6 +556,9 @@ func (p *Parser) ParsePrimary() (Expr, error) {
 
 func (p *Parser) parseCall(name Token) (Expr, error) {
 	p.Next() // (
+	if name.Text == "factor" {
+		return p.parseFactor(name)
+	}
 	var args []Expr
 	for p.Peek().Kind != TokRParen {
 		if len(args) > 0 {
@@ -606,4 +609,57 @@ func (p *Parser) parseCall(name Token) (Expr, error) {
 		return nil, p.Errorf(name.Pos, "unknown function %s(); known functions: %s", name.Text, strings.Join(FunctionNames(), ", "))
 	}
 	return Call{Fn: name.Text, Args: args}, nil
+}
+
+// parseFactor parses the arguments of factor(x) and factor(x, levels =
+// c("a", "b")) (levels may also be given by position); number and logical
+// levels become their R labels.
+func (p *Parser) parseFactor(name Token) (Expr, error) {
+	x, err := p.ParseExpr()
+	if err != nil {
+		return nil, err
+	}
+	args := []Expr{x}
+	if p.Peek().Kind == TokComma {
+		p.Next()
+		if t := p.Peek(); t.Kind == TokName && p.toks[p.i+1].Kind == TokOp && p.toks[p.i+1].Text == "=" {
+			if t.Text != "levels" {
+				return nil, p.Errorf(t.Pos, "factor() takes levels = c(...), not %s =", t.Text)
+			}
+			p.Next()
+			p.Next()
+		}
+		at := p.Peek().Pos
+		set, err := p.parseSet()
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range set {
+			switch v := e.(type) {
+			case Str:
+				args = append(args, v)
+			case Num:
+				args = append(args, Str{Value: RLabel(v.Value)})
+			case Bool:
+				args = append(args, Str{Value: Bool{Value: v.Value}.String()})
+			default:
+				return nil, p.Errorf(at, "factor(): NA cannot be a level")
+			}
+		}
+	}
+	if _, err := p.Expect(TokRParen, ")"); err != nil {
+		return nil, err
+	}
+	_ = name
+	return Call{Fn: "factor", Args: args}, nil
+}
+
+// RLabel formats a number as a factor label: integers without a decimal
+// point (as R's as.character), other numbers in their shortest exact form
+// (as Spark's CAST(x AS STRING) for plain decimals such as 2.5).
+func RLabel(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
 }

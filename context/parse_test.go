@@ -26,6 +26,9 @@ func TestParseExprPrecedence(t *testing.T) {
 		{"I(x^2)", "x ^ 2"},
 		{"case(a > 1, 1, b > 2, 2, NA)", "case(a > 1, 1, case(b > 2, 2, NA))"},
 		{"x == TRUE & y != NA", "(x == TRUE) & (y != NA)"},
+		{"factor(g)", "factor(g)"},
+		{"factor(k, levels = c(1, 2.5, 'a', TRUE))", `factor(k, levels = c("1", "2.5", "a", "TRUE"))`},
+		{"factor(k, c('b', 'a')) == 'a'", `factor(k, levels = c("b", "a")) == "a"`},
 	}
 	for _, c := range cases {
 		e, err := ParseExpr(c.src)
@@ -75,6 +78,8 @@ func TestParseExprErrors(t *testing.T) {
 		{"a b", 2, "unexpected"},
 		{"", 0, "empty"},
 		{"x %o% 2", 2, "unknown operator"},
+		{"factor(x, lev = c('a'))", 10, "levels ="},
+		{"factor(x, levels = c(NA))", 19, "NA cannot be a level"},
 	}
 	for _, c := range cases {
 		_, err := ParseExpr(c.src)

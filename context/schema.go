@@ -142,6 +142,17 @@ func init() {
 	Functions["pmax"] = FuncSig{1, -1, numericArgs("pmax")}
 	Functions["is.na"] = FuncSig{1, 1, func([]Type) (Type, error) { return Logical, nil }}
 	Functions["as.numeric"] = FuncSig{1, 1, func(args []Type) (Type, error) { return Numeric, nil }}
+	// factor(x) or factor(x, levels = c("a", "b")): x's values as a factor
+	// (numbers formatted as R's as.character does); with levels, values
+	// outside them are NA.
+	Functions["factor"] = FuncSig{1, -1, func(args []Type) (Type, error) {
+		for _, t := range args[1:] {
+			if t != Factor {
+				return Unknown, fmt.Errorf("factor: levels must be strings")
+			}
+		}
+		return Factor, nil
+	}}
 	Functions["ifelse"] = FuncSig{3, 3, func(args []Type) (Type, error) {
 		if args[0] != Logical && args[0] != Numeric {
 			return Unknown, fmt.Errorf("ifelse: test is %s, want logical", args[0])

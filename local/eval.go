@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -741,6 +742,8 @@ func (ev *evaluator) call(c compute.Call) (*vec, error) {
 		return &vec{t: compute.Numeric, scalar: a.scalar, num: out}, nil
 	case "ifelse":
 		return ev.choose([]*vec{args[0]}, []*vec{args[1]}, args[2], true)
+	case "factor":
+		return ev.factor(args[0], c.Args[1:]), nil
 	}
 	return nil, fmt.Errorf("unknown function %s()", c.Fn)
 }
@@ -932,4 +935,101 @@ func (ev *evaluator) in(n compute.In) (*vec, error) {
 		}
 	}
 	return &vec{t: compute.Logical, scalar: x.scalar, lgl: out}, nil
+}
+
+// factor implements factor(x[, levels = c(...)]): the labels of x's values
+// (numbers as compute.RLabel formats them, logicals TRUE/FALSE); with
+// levels, the codes index them and other values are NA; without, the levels
+// are the labels seen, sorted (numerically for numbers).
+func (ev *evaluator) factor(a *vec, levelArgs []compute.Expr) *vec {
+	n := a.len()
+	labels := make([]string, 0, 8) // distinct labels, in first-seen order
+	index := map[string]int32{}
+	raw := make([]int32, n) // codes into labels
+	var nums []float64      // numeric value of each label (numeric x)
+	add := func(s string, v float64) int32 {
+		c, ok := index[s]
+		if !ok {
+			c = int32(len(labels))
+			index[s] = c
+			labels = append(labels, s)
+			nums = append(nums, v)
+		}
+		return c
+	}
+	switch a.t {
+	case compute.Numeric:
+		for i, v := range a.num {
+			if v != v {
+				raw[i] = -1
+				continue
+			}
+			raw[i] = add(compute.RLabel(v), v)
+		}
+	case compute.Logical:
+		for i, v := range a.lgl {
+			switch {
+			case v < 0:
+				raw[i] = -1
+			case v == 1:
+				raw[i] = add("TRUE", 1)
+			default:
+				raw[i] = add("FALSE", 0)
+			}
+		}
+	case compute.Factor:
+		for i, c := range a.codes {
+			if c < 0 {
+				raw[i] = -1
+				continue
+			}
+			raw[i] = add(a.levels[c], 0)
+		}
+	default: // NA
+		for i := range raw {
+			raw[i] = -1
+		}
+	}
+	var levels []string
+	if len(levelArgs) > 0 {
+		for _, l := range levelArgs {
+			levels = append(levels, l.(compute.Str).Value)
+		}
+	} else {
+		order := make([]int, len(labels))
+		for i := range order {
+			order[i] = i
+		}
+		if a.t == compute.Numeric {
+			sort.Slice(order, func(i, j int) bool { return nums[order[i]] < nums[order[j]] })
+		} else {
+			sort.Slice(order, func(i, j int) bool { return labels[order[i]] < labels[order[j]] })
+		}
+		for _, o := range order {
+			levels = append(levels, labels[o])
+		}
+	}
+	pos := map[string]int32{}
+	for i, l := range levels {
+		if _, dup := pos[l]; !dup {
+			pos[l] = int32(i)
+		}
+	}
+	remap := make([]int32, len(labels))
+	for i, l := range labels {
+		if p, ok := pos[l]; ok {
+			remap[i] = p
+		} else {
+			remap[i] = -1
+		}
+	}
+	codes := make([]int32, n)
+	for i, c := range raw {
+		if c < 0 {
+			codes[i] = -1
+		} else {
+			codes[i] = remap[c]
+		}
+	}
+	return &vec{t: compute.Factor, scalar: a.scalar, codes: codes, levels: levels}
 }

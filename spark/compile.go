@@ -545,6 +545,37 @@ func (c *compiler) call(n compute.Call) (val, error) {
 			a = c.finite(a)
 		}
 		return val{sql: "(" + a.sql + " IS NULL)", t: compute.Logical, layer: a.layer}, nil
+	case "factor":
+		// The label of each value (as compute.RLabel), then NULL outside
+		// the levels when they are given.
+		a := args[0]
+		var label string
+		switch a.t {
+		case compute.Factor:
+			label = a.sql
+		case compute.Logical:
+			a = c.atom(a)
+			label = "CASE WHEN " + a.sql + " THEN 'TRUE' WHEN NOT " + a.sql + " THEN 'FALSE' END"
+		case compute.Numeric:
+			a = c.atom(c.finite(a))
+			label = "CASE WHEN " + a.sql + " = floor(" + a.sql + ") AND abs(" + a.sql + ") < 1E15D THEN CAST(CAST(" + a.sql +
+				" AS BIGINT) AS STRING) ELSE CAST(" + a.sql + " AS STRING) END"
+		default:
+			return val{sql: "CAST(NULL AS STRING)", t: compute.Factor, atom: true}, nil
+		}
+		if len(n.Args) == 1 {
+			return val{sql: label, t: compute.Factor, layer: a.layer}, nil
+		}
+		l := c.atom(val{sql: label, t: compute.Factor, layer: a.layer})
+		lits := make([]string, len(n.Args)-1)
+		for i, e := range n.Args[1:] {
+			str, ok := e.(compute.Str)
+			if !ok {
+				return val{}, wrap(fmt.Errorf("levels must be strings"))
+			}
+			lits[i] = stringLit(str.Value)
+		}
+		return val{sql: "CASE WHEN " + l.sql + " IN (" + strings.Join(lits, ", ") + ") THEN " + l.sql + " END", t: compute.Factor, layer: l.layer}, nil
 	case "as.numeric":
 		a := args[0]
 		if a.t == compute.Factor {
