@@ -377,7 +377,24 @@ func (c *Context) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	var errs []error
-	if err := c.s.release(ctx); err != nil {
+	// The server refuses to release a session while an operation that was
+	// just interrupted (a cancelled or timed-out call) is still changing
+	// state ("... is not within statuses List(Finished, Failed, Canceled)
+	// for event Closed"): retry for a moment.
+	var err error
+	for delay := 100 * time.Millisecond; ; delay *= 2 {
+		err = c.s.release(ctx)
+		if err == nil || !strings.Contains(err.Error(), "is not within statuses") || delay > 2*time.Second {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+			continue
+		}
+		break
+	}
+	if err != nil {
 		errs = append(errs, fmt.Errorf("spark: releasing the session: %w", fromRPC(ctx, "release", err)))
 	}
 	if err := c.s.cc.Close(); err != nil {
