@@ -102,7 +102,7 @@ func File(path string) DataSource { return DataSource{Format: FormatAuto, Path: 
 
 // ResolveFormat returns the source's format, deciding FormatAuto from the
 // path's extension: .csv/.tsv/.txt/.tab (optionally compressed names are not
-// supported) are CSV, .arrow/.ipc/.feather are Arrow IPC, and everything else
+// supported) are CSV, .arrow/.arrows/.ipc/.feather are Arrow IPC, and everything else
 // (including a directory) is Parquet.
 func (d DataSource) ResolveFormat() Format {
 	if d.Format != FormatAuto {
@@ -111,7 +111,7 @@ func (d DataSource) ResolveFormat() Format {
 	switch strings.ToLower(path.Ext(strings.TrimSuffix(d.Path, "/"))) {
 	case ".csv", ".tsv", ".txt", ".tab":
 		return FormatCSV
-	case ".arrow", ".ipc", ".feather":
+	case ".arrow", ".arrows", ".ipc", ".feather":
 		return FormatArrow
 	}
 	return FormatParquet

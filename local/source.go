@@ -162,9 +162,10 @@ type Chunk struct {
 	// Worker is the goroutine running the callback, 0 ≤ Worker < workers:
 	// a consumer keeps one partial result per worker.
 	Worker int
-	// Record holds the rows. Numeric columns are Float64 (or the source's
-	// integer/float types for Parquet), factors are Dictionary arrays of
-	// int32 indices into a String dictionary, logical columns are Boolean.
+	// Record holds the rows. Numeric columns are Float64, factors are
+	// Dictionary arrays of int32 indices into a String dictionary (for
+	// Parquet and Arrow sources the column's levels, the same in every
+	// chunk), logical columns are Boolean.
 	// The scanner releases it after the callback returns: Retain to keep.
 	Record arrow.RecordBatch
 	// Source names the file, for messages; FirstLine is the 1-based line

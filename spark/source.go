@@ -128,7 +128,7 @@ func (c *Context) register(ctx context.Context, ds compute.DataSource, view stri
 // fsys at path, or nil when the local context cannot read it.
 func localSchema(ctx context.Context, fsys local.FileSystem, ds compute.DataSource, path string) *compute.Schema {
 	ds.Path = path
-	sc, err := local.Open(ctx, fsys, ds)
+	sc, err := local.Open(local.SkipLevelScan(ctx), fsys, ds)
 	if err != nil {
 		return nil
 	}
