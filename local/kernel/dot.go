@@ -20,8 +20,18 @@ func crossUpperScalar(cp []float64, p int, a, b []float64, stride, n int) {
 	for ; i+2 <= p; i += 2 {
 		a0, a1 := col(a, i), col(a, i+1)
 		r0, r1 := cp[i*p:i*p+p], cp[(i+1)*p:(i+1)*p+p]
-		r0[i], r0[i+1], r1[i+1] = dotSym2(a0, a1, col(b, i), col(b, i+1))
 		j := i + 2
+		if &a[0] == &b[0] && p-i >= 3 {
+			// Symmetric case: the diagonal 2×2 block and the next column in
+			// one 2×3 tile (one redundant product, s10, but the tile's
+			// better ratio of loads to products).
+			s00, s01, s02, _, s11, s12 := dot2x3(a0, a1, col(b, i), col(b, i+1), col(b, i+2))
+			r0[i], r0[i+1], r0[i+2] = s00, s01, s02
+			r1[i+1], r1[i+2] = s11, s12
+			j = i + 3
+		} else {
+			r0[i], r0[i+1], r1[i+1] = dotSym2(a0, a1, col(b, i), col(b, i+1))
+		}
 		for ; j+3 <= p; j += 3 {
 			s00, s01, s02, s10, s11, s12 := dot2x3(a0, a1, col(b, j), col(b, j+1), col(b, j+2))
 			r0[j], r0[j+1], r0[j+2] = s00, s01, s02
