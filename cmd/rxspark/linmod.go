@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/rxspark/rxspark/algorithms"
+	compute "github.com/rxspark/rxspark/context"
 )
 
 func newLinModCmd(g *globalFlags) *cobra.Command {
@@ -20,25 +24,9 @@ inline arithmetic (log(y) ~ sqrt(x) + I(x^2)), "- 1" for no intercept.`,
   rxspark linmod "y ~ x1 + g" --data big.parquet --weights w --weight-type pweights --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			src, err := d.source(g)
-			if err != nil {
-				return err
-			}
-			cc, err := g.computeContext(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeContext(cc)
-			opts, err := d.options(cc)
-			if err != nil {
-				return err
-			}
-			res, err := algorithms.LinMod(g.withProgress(ctx), args[0], src, &algorithms.LinModOptions{Options: opts, DropFirst: dropFirst})
-			if err != nil {
-				return err
-			}
-			return g.output(cmd.OutOrStdout(), res)
+			return runAnalysis(cmd, g, d, func(ctx context.Context, src compute.DataSource, opts algorithms.Options) (fmt.Stringer, error) {
+				return algorithms.LinMod(ctx, args[0], src, &algorithms.LinModOptions{Options: opts, DropFirst: dropFirst})
+			})
 		},
 	}
 	addDataFlags(cmd, d)

@@ -149,6 +149,31 @@ func (g *globalFlags) computeContext(ctx context.Context) (compute.ComputeContex
 	return nil, fmt.Errorf("--context %q: want local or spark", g.context)
 }
 
+// runAnalysis builds the data source, the compute context and the shared
+// options from the flags, runs fn with them (and a progress bar when
+// wanted), closes the context and writes fn's result.
+func runAnalysis(cmd *cobra.Command, g *globalFlags, d *dataFlags, fn func(ctx context.Context, src compute.DataSource, opts algorithms.Options) (fmt.Stringer, error)) error {
+	ctx := cmd.Context()
+	src, err := d.source(g)
+	if err != nil {
+		return err
+	}
+	cc, err := g.computeContext(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeContext(cc)
+	opts, err := d.options(cc)
+	if err != nil {
+		return err
+	}
+	res, err := fn(g.withProgress(ctx), src, opts)
+	if err != nil {
+		return err
+	}
+	return g.output(cmd.OutOrStdout(), res)
+}
+
 func closeContext(cc compute.ComputeContext) {
 	if c, ok := cc.(compute.Closer); ok {
 		_ = c.Close()

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/rxspark/rxspark/algorithms"
+	compute "github.com/rxspark/rxspark/context"
 )
 
 func newSummaryCmd(g *globalFlags) *cobra.Command {
@@ -21,25 +25,9 @@ func newSummaryCmd(g *globalFlags) *cobra.Command {
   rxspark summary "~ arr_delay:origin" --data data/flights.csv --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			src, err := d.source(g)
-			if err != nil {
-				return err
-			}
-			cc, err := g.computeContext(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeContext(cc)
-			opts, err := d.options(cc)
-			if err != nil {
-				return err
-			}
-			res, err := algorithms.Summary(g.withProgress(ctx), args[0], src, &algorithms.SummaryOptions{Options: opts})
-			if err != nil {
-				return err
-			}
-			return g.output(cmd.OutOrStdout(), res)
+			return runAnalysis(cmd, g, d, func(ctx context.Context, src compute.DataSource, opts algorithms.Options) (fmt.Stringer, error) {
+				return algorithms.Summary(ctx, args[0], src, &algorithms.SummaryOptions{Options: opts})
+			})
 		},
 	}
 	addDataFlags(cmd, d)
