@@ -9,7 +9,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 
-	"github.com/rxspark/rxspark/algorithms/formula"
 	compute "github.com/rxspark/rxspark/context"
 )
 
@@ -94,19 +93,11 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	if opts == nil {
 		opts = &LinModOptions{}
 	}
-	f, err := formula.Parse(formulaText)
+	a, err := prepare(ctx, formulaText, src, &opts.Options)
 	if err != nil {
 		return nil, err
 	}
-	cc := compute.Resolve(opts.Context)
-	sel, err := newSelection(&opts.Options)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := schemaOf(ctx, cc, src, sel)
-	if err != nil {
-		return nil, err
-	}
+	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
 		return nil, err

@@ -536,11 +536,33 @@ func atomCov(v *compute.SSCPValue, a, b int) float64 {
 	return v.C[a*v.P+b]
 }
 
-// schemaOf fetches the schema of src from the compute context.
-func schemaOf(ctx context.Context, cc compute.ComputeContext, src compute.DataSource, sel *selection) (*compute.Schema, error) {
-	s, err := cc.Schema(ctx, src)
+// analysis is what every analysis starts from: its parsed formula, the
+// compute context that runs it, the row selection, weights and transforms,
+// and the schema of the data after the transforms.
+type analysis struct {
+	f      *formula.Formula
+	cc     compute.ComputeContext
+	sel    *selection
+	schema *compute.Schema
+}
+
+// prepare parses the formula and the shared options and fetches the schema
+// of src from the compute context, before any data is read.
+func prepare(ctx context.Context, formulaText string, src compute.DataSource, o *Options) (*analysis, error) {
+	f, err := formula.Parse(formulaText)
 	if err != nil {
 		return nil, err
 	}
-	return sel.schema(s)
+	a := &analysis{f: f, cc: compute.Resolve(o.Context)}
+	if a.sel, err = newSelection(o); err != nil {
+		return nil, err
+	}
+	s, err := a.cc.Schema(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if a.schema, err = a.sel.schema(s); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

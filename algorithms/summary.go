@@ -119,19 +119,11 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	if opts == nil {
 		opts = &SummaryOptions{}
 	}
-	f, err := formula.Parse(formulaText)
+	a, err := prepare(ctx, formulaText, src, &opts.Options)
 	if err != nil {
 		return nil, err
 	}
-	cc := compute.Resolve(opts.Context)
-	sel, err := newSelection(&opts.Options)
-	if err != nil {
-		return nil, err
-	}
-	schema, err := schemaOf(ctx, cc, src, sel)
-	if err != nil {
-		return nil, err
-	}
+	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	terms := f.Terms
 	if f.Dot {
 		terms = nil
