@@ -137,6 +137,23 @@ type Output struct {
 	MaxRows int
 }
 
+// Resolved returns o with FormatAuto decided: memory without a path, CSV
+// for a path ending in .csv, .tsv or .txt, else Parquet.
+func (o Output) Resolved() Output {
+	if o.Format != FormatAuto {
+		return o
+	}
+	switch {
+	case o.Path == "":
+		o.Format = FormatMemory
+	case (DataSource{Path: o.Path}).ResolveFormat() == FormatCSV:
+		o.Format = FormatCSV
+	default:
+		o.Format = FormatParquet
+	}
+	return o
+}
+
 // Validate checks the output description.
 func (o Output) Validate() error {
 	switch o.Format {

@@ -41,6 +41,7 @@ type dataFlags struct {
 	numerics     []string
 	levels       []string
 	skipBad      bool
+	renames      []string
 	weights      string
 	weightType   string
 	rowSelection string
@@ -68,24 +69,37 @@ or as Spark jobs next to the data on HDFS (--context spark).`,
 	pf.StringVar(&g.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	pf.DurationVar(&g.connectTimeout, "connect-timeout", defaultConnectTimeout, "spark context: how long to wait for Spark Connect and the namenode")
 	pf.StringVar(&g.stagingDir, "staging-dir", "", "spark context: HDFS folder where local input files are staged (default /tmp/rxspark-staging)")
-	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newGenCmd(g), newHDFSCmd(g))
+	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newImportCmd(g), newDataStepCmd(g), newMergeCmd(g), newGenCmd(g), newHDFSCmd(g))
 	return root
 }
 
 func addDataFlags(cmd *cobra.Command, d *dataFlags) {
 	f := cmd.Flags()
 	f.StringVar(&d.data, "data", "", "input: a CSV/TSV, Parquet or Arrow file or directory (local path or hdfs://)")
+	addInputFlags(cmd, d)
+	f.StringVar(&d.weights, "weights", "", "weight column")
+	f.StringVar(&d.weightType, "weight-type", "fweights", "fweights (frequency) or pweights (probability)")
+	addSelectionFlags(cmd, d)
+	_ = cmd.MarkFlagRequired("data")
+}
+
+// addInputFlags adds the flags that say how CSV input is read.
+func addInputFlags(cmd *cobra.Command, d *dataFlags) {
+	f := cmd.Flags()
 	f.StringVar(&d.delimiter, "delimiter", "", "CSV field delimiter (default: ',' or tab for .tsv)")
 	f.StringSliceVar(&d.na, "na", nil, `CSV strings read as missing (default "NA" and "")`)
 	f.StringSliceVar(&d.factors, "factor", nil, "read these CSV columns as factors")
 	f.StringSliceVar(&d.numerics, "numeric", nil, "read these CSV columns as numbers")
 	f.StringArrayVar(&d.levels, "levels", nil, "factor levels of a CSV column, in order: NAME=a,b,c (values outside become missing)")
 	f.BoolVar(&d.skipBad, "skip-bad-lines", false, "skip and count malformed CSV lines instead of failing")
-	f.StringVar(&d.weights, "weights", "", "weight column")
-	f.StringVar(&d.weightType, "weight-type", "fweights", "fweights (frequency) or pweights (probability)")
+	f.StringArrayVar(&d.renames, "rename", nil, "rename a CSV column on reading: OLD=NEW (repeatable)")
+}
+
+// addSelectionFlags adds RevoScaleR's rowSelection and transforms.
+func addSelectionFlags(cmd *cobra.Command, d *dataFlags) {
+	f := cmd.Flags()
 	f.StringVar(&d.rowSelection, "row-selection", "", `use only rows where this expression is TRUE, e.g. "dep_delay > 0 & origin == 'JFK'"`)
 	f.StringArrayVar(&d.transforms, "transform", nil, `define a column before the row selection: "name = expression" (repeatable)`)
-	_ = cmd.MarkFlagRequired("data")
 }
 
 // source builds the data source descriptor from the flags.
@@ -121,6 +135,15 @@ func (d *dataFlags) source(g *globalFlags) (compute.DataSource, error) {
 		ci.Type = compute.Factor
 		ci.Levels = strings.Split(lv, ",")
 		info[name] = ci
+	}
+	for _, r := range d.renames {
+		old, nw, ok := strings.Cut(r, "=")
+		if !ok || old == "" || nw == "" {
+			return src, fmt.Errorf("--rename %q: want OLD=NEW", r)
+		}
+		ci := info[old]
+		ci.NewName = nw
+		info[old] = ci
 	}
 	if len(info) > 0 {
 		src.CSV.ColInfo = info
