@@ -93,6 +93,31 @@ func (osFS) List(_ context.Context, dir string) ([]FileInfo, error) {
 	return out, nil
 }
 
+// WritableFS is a FileSystem that outputs can be written to (the local disk
+// and HDFS implement it). Create makes a new file (an existing one is
+// replaced or refused, as the file system does); Rename moves a file or a
+// directory; RemoveAll deletes a path and everything under it (a missing
+// path is not an error).
+type WritableFS interface {
+	FileSystem
+	Create(ctx context.Context, path string) (io.WriteCloser, error)
+	MkdirAll(ctx context.Context, path string) error
+	Rename(ctx context.Context, from, to string) error
+	RemoveAll(ctx context.Context, path string) error
+}
+
+var _ WritableFS = osFS{}
+
+func (osFS) Create(_ context.Context, path string) (io.WriteCloser, error) {
+	return os.Create(path)
+}
+
+func (osFS) MkdirAll(_ context.Context, path string) error { return os.MkdirAll(path, 0o755) }
+
+func (osFS) Rename(_ context.Context, from, to string) error { return os.Rename(from, to) }
+
+func (osFS) RemoveAll(_ context.Context, path string) error { return os.RemoveAll(path) }
+
 // DataFiles expands path into the data files to read: the file itself, or
 // the files of a directory (recursively, sorted by path) whose names do not
 // start with '_' or '.' (Spark's _SUCCESS, Hadoop's .crc files) and, when
