@@ -129,7 +129,11 @@ func (p *Pass) Validate(s *Schema) (*Schema, error) {
 		if typ == Unknown {
 			typ = Numeric
 		}
-		s = s.With(Field{Name: t.Name, Type: typ})
+		f := Field{Name: t.Name, Type: typ}
+		if typ == Factor {
+			f.Levels = LevelsOf(t.Expr, s)
+		}
+		s = s.With(f)
 	}
 	if p.Filter != nil {
 		t, err := Check(p.Filter, s)
@@ -241,4 +245,30 @@ func (p *Pass) Columns() []string {
 		add(a.Where)
 	}
 	return out
+}
+
+// LevelsOf returns the factor levels of a factor expression when they are
+// known before the data is read: a column's recorded levels, or the levels
+// given to factor(x, levels = c(...)). Nil means the levels are discovered
+// from the data (and sorted).
+func LevelsOf(e Expr, s *Schema) []string {
+	switch n := e.(type) {
+	case Col:
+		if f, ok := s.Lookup(n.Name); ok && f.Type == Factor {
+			return f.Levels
+		}
+	case Call:
+		if n.Fn == "factor" && len(n.Args) > 1 {
+			out := make([]string, 0, len(n.Args)-1)
+			for _, a := range n.Args[1:] {
+				str, ok := a.(Str)
+				if !ok {
+					return nil
+				}
+				out = append(out, str.Value)
+			}
+			return out
+		}
+	}
+	return nil
 }
