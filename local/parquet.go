@@ -2,7 +2,9 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"runtime"
 	"sort"
 	"strings"
@@ -552,6 +554,10 @@ func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (
 	if err != nil {
 		return nil, err
 	}
+	meta, err := datasetMetaFor(ctx, fsys, src.Path)
+	if err != nil {
+		return nil, err
+	}
 	s := &parquetScanner{fsys: fsys, files: files, rows: src.RowsPerRead, alloc: newPoolAllocator(),
 		groups: make([][]int64, len(files)), info: make([]pqFile, len(files)), skipped: map[string]string{}}
 	kv := make([]map[string]string, len(files))
@@ -615,9 +621,11 @@ func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (
 		if c.kind != compute.Factor {
 			continue
 		}
-		levels, err := FieldLevels(f)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", files[0].Path, err)
+		levels := meta[f.Name]
+		if levels == nil {
+			if levels, err = FieldLevels(f); err != nil {
+				return nil, fmt.Errorf("%s: %w", files[0].Path, err)
+			}
 		}
 		if levels == nil {
 			if v, ok := kv[0][LevelsKey+"."+f.Name]; ok {
@@ -658,6 +666,44 @@ func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (
 	}
 	s.out = normSchema(s.cols)
 	return s, nil
+}
+
+// datasetMetaFor reads the dataset description (compute.DatasetMetaFile)
+// of a Parquet source that is a directory holding one, or a file in such a
+// directory, and returns the factor levels it records, by column (nil
+// without a description).
+func datasetMetaFor(ctx context.Context, fsys FileSystem, path string) (map[string][]string, error) {
+	st, err := fsys.Stat(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	dir := strings.TrimRight(path, "/")
+	if !st.IsDir {
+		i := strings.LastIndexAny(dir, "/\\")
+		if i < 0 {
+			dir = "."
+		} else {
+			dir = dir[:i]
+		}
+	}
+	mp := joinPath(dir, compute.DatasetMetaFile)
+	if _, err := fsys.Stat(ctx, mp); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("open %s: %w", mp, err)
+	}
+	meta, err := readDatasetMeta(ctx, fsys, mp)
+	if err != nil {
+		return nil, fmt.Errorf("dataset description: %w", err)
+	}
+	out := map[string][]string{}
+	for _, f := range meta.Fields {
+		if f.Type == compute.Factor && f.Levels != nil {
+			out[f.Name] = f.Levels
+		}
+	}
+	return out, nil
 }
 
 func (s *parquetScanner) offered(name string) bool {

@@ -519,6 +519,7 @@ func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) er
 	if s.out.Format == compute.FormatMemory {
 		s.mu.Lock()
 		s.mem = append(s.mem, memBatch{order: order, seq: seq, n: int(n), cols: cols})
+		s.record(cols)
 		s.mu.Unlock()
 		return nil
 	}
@@ -538,6 +539,14 @@ func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) er
 	}
 	s.mu.Lock()
 	s.parts = append(s.parts, sinkPart{order: order, seq: seq, name: name, rows: n})
+	s.record(cols)
+	s.mu.Unlock()
+	return nil
+}
+
+// record adds the factor values a batch used to the discovered levels; the
+// caller holds s.mu.
+func (s *sink) record(cols []outCol) {
 	for i, c := range cols {
 		if seen := s.seen[i]; seen != nil {
 			used := make([]bool, len(c.dict))
@@ -553,8 +562,6 @@ func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) er
 			}
 		}
 	}
-	s.mu.Unlock()
-	return nil
 }
 
 // writeFile creates a file holding b.
