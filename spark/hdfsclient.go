@@ -16,6 +16,44 @@ func init() {
 		if _, err := pool.Client(ctx, "/"); err != nil {
 			return nil, err
 		}
-		return pool, nil
+		return poolFS{pool}, nil
 	}
+}
+
+// poolFS adds the operations outputs need (hdfsWriteFS) to a pool: each
+// runs on the namenode of its path.
+type poolFS struct{ *hdfs.Pool }
+
+var _ hdfsWriteFS = poolFS{}
+
+func (p poolFS) MkdirAll(ctx context.Context, dir string) error {
+	c, err := p.Client(ctx, dir)
+	if err != nil {
+		return err
+	}
+	return c.MkdirAll(ctx, dir)
+}
+
+func (p poolFS) Remove(ctx context.Context, name string, recursive bool) error {
+	c, err := p.Client(ctx, name)
+	if err != nil {
+		return err
+	}
+	return c.Remove(ctx, name, recursive)
+}
+
+func (p poolFS) Rename(ctx context.Context, from, to string) error {
+	c, err := p.Client(ctx, from)
+	if err != nil {
+		return err
+	}
+	return c.Rename(ctx, from, to)
+}
+
+func (p poolFS) Put(ctx context.Context, localPath, remote string, overwrite bool) error {
+	c, err := p.Client(ctx, remote)
+	if err != nil {
+		return err
+	}
+	return c.Put(ctx, localPath, remote, overwrite)
 }

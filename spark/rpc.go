@@ -229,6 +229,23 @@ func getList(m protoreflect.Message, name string) []protoreflect.Message {
 	return out
 }
 
+// getStrings returns the elements of a repeated string field.
+func getStrings(m protoreflect.Message, name string) []string {
+	if m == nil {
+		return nil
+	}
+	fd := m.Descriptor().Fields().ByName(protoreflect.Name(name))
+	if fd == nil || !fd.IsList() || fd.Kind() != protoreflect.StringKind {
+		return nil
+	}
+	l := m.Get(fd).List()
+	out := make([]string, l.Len())
+	for i := range out {
+		out[i] = l.Get(i).String()
+	}
+	return out
+}
+
 // whichOneof names the member set in oneof group of m ("" when none).
 func whichOneof(m protoreflect.Message, group string) string {
 	if m == nil {
@@ -302,6 +319,11 @@ type execution struct {
 	onBatch func(arrow.RecordBatch) error
 	// onProgress receives the stages' progress as the server reports it.
 	onProgress func(tasksDone, tasks, bytesRead int64)
+	// onObserved receives the metrics observed by CollectMetrics relations
+	// of the plan (one call per observation): the observation's name, and
+	// the names and values (spark.connect.Expression.Literal) of its
+	// metrics.
+	onObserved func(name string, keys []string, values []protoreflect.Message)
 }
 
 // execute runs a plan (a spark.connect.Plan message) as one ExecutePlan
@@ -351,6 +373,11 @@ func (s *session) execute(ctx context.Context, plan protoreflect.Message, tag st
 			return fmt.Errorf("spark: server answered for session %s, want %s", sid, s.id)
 		}
 		s.noteServerSession(resp)
+		if ex.onObserved != nil {
+			for _, om := range getList(resp, "observed_metrics") {
+				ex.onObserved(getString(om, "name"), getStrings(om, "keys"), getList(om, "values"))
+			}
+		}
 		switch whichOneof(resp, "response_type") {
 		case "arrow_batch":
 			data := getBytes(getMsg(resp, "arrow_batch"), "data")
