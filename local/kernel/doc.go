@@ -26,7 +26,8 @@
 // [compute.NewSSCP] / [compute.NewValue]. Kernels do not check finiteness;
 // violating a length precondition may panic.
 //
-// On amd64 with AVX-512, a build with GOEXPERIMENT=simd uses an AVX-512 FMA
-// dot kernel (selected at run time); the portable scalar kernel is the
-// default and the reference. The two differ only by rounding.
+// On amd64 CPUs with AVX2 and FMA (checked at start-up with
+// golang.org/x/sys/cpu) the 2×3 column-pair tiles of the cross products run
+// in assembly (dot_amd64.s); elsewhere, and with the purego build tag, the
+// portable Go loops do. The two differ only by rounding.
 package kernel

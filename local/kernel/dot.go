@@ -3,18 +3,13 @@ package kernel
 // crossUpper sets cp[i*p+j] = Σₖ aᵢ[k]·bⱼ[k] for j ≥ i (and may write some
 // entries below the diagonal), where column j of a and b starts at j*stride
 // and has n values.
+//
+// The work is tiled: 2×3 tiles of column pairs with one accumulator per pair
+// (each row loads 5 values for 6 products; larger tiles make the Go compiler
+// spill registers), 2×2 and 2×1 tiles for the remaining columns. The 2×3
+// tiles, nearly all the work, run through dot2x3Impl: the portable loop, or
+// AVX2 FMA code on amd64 CPUs that have it (dot_amd64.s).
 func crossUpper(cp []float64, p int, a, b []float64, stride, n int) {
-	if crossUpperSIMD(cp, p, a, b, stride, n) {
-		return
-	}
-	crossUpperScalar(cp, p, a, b, stride, n)
-}
-
-// crossUpperScalar is the portable kernel: 2×3 tiles of column pairs with
-// one accumulator per pair (each row loads 5 values for 6 products; larger
-// tiles make the Go compiler spill registers), 2×2 and 2×1 tiles for the
-// remaining columns.
-func crossUpperScalar(cp []float64, p int, a, b []float64, stride, n int) {
 	col := func(x []float64, j int) []float64 { return x[j*stride : j*stride+n : j*stride+n] }
 	i := 0
 	for ; i+2 <= p; i += 2 {
@@ -25,7 +20,7 @@ func crossUpperScalar(cp []float64, p int, a, b []float64, stride, n int) {
 			// Symmetric case: the diagonal 2×2 block and the next column in
 			// one 2×3 tile (one redundant product, s10, but the tile's
 			// better ratio of loads to products).
-			s00, s01, s02, _, s11, s12 := dot2x3(a0, a1, col(b, i), col(b, i+1), col(b, i+2))
+			s00, s01, s02, _, s11, s12 := dot2x3Impl(a0, a1, col(b, i), col(b, i+1), col(b, i+2))
 			r0[i], r0[i+1], r0[i+2] = s00, s01, s02
 			r1[i+1], r1[i+2] = s11, s12
 			j = i + 3
@@ -33,7 +28,7 @@ func crossUpperScalar(cp []float64, p int, a, b []float64, stride, n int) {
 			r0[i], r0[i+1], r1[i+1] = dotSym2(a0, a1, col(b, i), col(b, i+1))
 		}
 		for ; j+3 <= p; j += 3 {
-			s00, s01, s02, s10, s11, s12 := dot2x3(a0, a1, col(b, j), col(b, j+1), col(b, j+2))
+			s00, s01, s02, s10, s11, s12 := dot2x3Impl(a0, a1, col(b, j), col(b, j+1), col(b, j+2))
 			r0[j], r0[j+1], r0[j+2] = s00, s01, s02
 			r1[j], r1[j+1], r1[j+2] = s10, s11, s12
 		}
@@ -77,6 +72,10 @@ func dotSym2(a0, a1, b0, b1 []float64) (s00, s01, s11 float64) {
 	}
 	return s00 + t00, s01 + t01, s11 + t11
 }
+
+// dot2x3Impl computes the 2×3 tiles: dot2x3, or a vectorised equivalent
+// chosen at start-up (dot_amd64.go).
+var dot2x3Impl = dot2x3
 
 // dot2x3 returns the six dot products aᵢ·bⱼ (len(bⱼ), len(a1) ≥ len(a0)).
 func dot2x3(a0, a1, b0, b1, b2 []float64) (s00, s01, s02, s10, s11, s12 float64) {
