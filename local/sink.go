@@ -85,6 +85,7 @@ type sinkPart struct {
 // column names/types, else a clear error) and prepares a temporary
 // directory beside out.Path. fields are the output columns in order.
 func (c *Context) openSink(ctx context.Context, out compute.Output, fields []compute.Field) (*sink, error) {
+	out = out.Resolved()
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
@@ -734,12 +735,12 @@ func appendCSVString(b []byte, v string) []byte {
 }
 
 // appendCSVNumber formats x so that it reads back to the same float64:
-// integers plainly, others in the shortest exact form.
+// integers up to 2^53 plainly, others in the shortest exact form.
 func appendCSVNumber(b []byte, x float64) []byte {
 	if x != x || math.IsInf(x, 0) {
 		return append(b, "NA"...)
 	}
-	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+	if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
 		return strconv.AppendFloat(b, x, 'f', -1, 64)
 	}
 	return strconv.AppendFloat(b, x, 'g', -1, 64)

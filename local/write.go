@@ -67,7 +67,7 @@ func (c *Context) Write(ctx context.Context, src compute.DataSource, st *compute
 		// The step reads no column (constants only): read one for the rows.
 		cols = []string{schema.Fields[0].Name}
 	}
-	fields = stepLevels(st, schema, fields)
+	fields = stepLevels(fields)
 	sk, err := c.openSink(ctx, out, fields)
 	if err != nil {
 		return nil, err
@@ -121,59 +121,29 @@ func (c *Context) runStep(ctx context.Context, sc Scanner, src compute.DataSourc
 	return res, nil
 }
 
-// stepLevels fills in the levels of the output's factor columns that are
-// known before any row is read: a source column's recorded levels (already
-// in fields), a transform copying a column with known levels, or
-// factor(x, levels = c(...)).
-func stepLevels(st *compute.Step, schema *compute.Schema, fields []compute.Field) []compute.Field {
-	known := map[string][]string{}
-	for _, f := range schema.Fields {
-		if f.Type == compute.Factor && f.Levels != nil {
-			known[f.Name] = f.Levels
-		}
-	}
-	for _, t := range st.Transforms {
-		if lv := exprLevels(t.Expr, known); lv != nil {
-			known[t.Name] = lv
-		} else {
-			delete(known, t.Name)
-		}
-	}
+// stepLevels returns the output fields with the levels known before any
+// row is read (a source column's recorded levels, those of
+// factor(x, levels = c(...)) transforms: compute.LevelsOf, which the step's
+// validation applies), without repeated levels (a repeated level codes as
+// its first occurrence, so the text of every value is kept).
+func stepLevels(fields []compute.Field) []compute.Field {
 	out := make([]compute.Field, len(fields))
 	for i, f := range fields {
 		out[i] = f
-		if f.Type == compute.Factor {
-			out[i].Levels = known[f.Name]
+		if f.Type != compute.Factor || f.Levels == nil {
+			continue
 		}
+		seen := make(map[string]bool, len(f.Levels))
+		lv := make([]string, 0, len(f.Levels))
+		for _, l := range f.Levels {
+			if !seen[l] {
+				seen[l] = true
+				lv = append(lv, l)
+			}
+		}
+		out[i].Levels = lv
 	}
 	return out
-}
-
-// exprLevels returns the levels of a factor expression when they do not
-// depend on the data, else nil.
-func exprLevels(e compute.Expr, known map[string][]string) []string {
-	switch n := e.(type) {
-	case compute.Col:
-		return known[n.Name]
-	case compute.Call:
-		if n.Fn != "factor" || len(n.Args) < 2 {
-			return nil
-		}
-		var out []string
-		seen := map[string]bool{}
-		for _, a := range n.Args[1:] {
-			s, ok := a.(compute.Str)
-			if !ok {
-				return nil
-			}
-			if !seen[s.Value] {
-				seen[s.Value] = true
-				out = append(out, s.Value)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // stepWorker holds one worker's state of a data step.
