@@ -544,3 +544,43 @@ func BenchmarkMergeInner(b *testing.B) {
 	}
 	b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestMergeCancelled checks that a cancelled merge fails and leaves no
+// output behind.
+func TestMergeCancelled(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	for _, m := range []compute.Merge{
+		{Type: compute.MergeFull, LeftKeys: []string{"k1", "k2"}},
+		{Type: compute.MergeUnion},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		// Cancel as soon as the merge reports progress.
+		ctx = compute.WithProgress(ctx, func(compute.Progress) { cancel() })
+		right := "right_big.csv"
+		if m.Type == compute.MergeUnion {
+			right = "left_big.csv"
+		}
+		_, err := New(Workers(2), RowsPerRead(3)).Merge(ctx, refSource("left_big.csv", 0), refSource(right, 0), &m,
+			compute.Output{Format: compute.FormatParquet, Path: out})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: err = %v, want context.Canceled", m.Type, err)
+		}
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != 0 {
+			t.Errorf("%s: left behind %v", m.Type, entries)
+		}
+	}
+}
+
+// TestMergeMemoryPerContext checks that the limit belongs to its context.
+func TestMergeMemoryPerContext(t *testing.T) {
+	a, b := New(MergeMemory(1234)), New()
+	if a.mergeMemory() != 1234 || b.mergeMemory() != DefaultMergeMemory {
+		t.Errorf("limits %d and %d", a.mergeMemory(), b.mergeMemory())
+	}
+	if New(MergeMemory(1), MergeMemory(99)).mergeMemory() != 99 {
+		t.Error("the last MergeMemory option does not win")
+	}
+}
