@@ -33,6 +33,22 @@ func (t Type) String() string {
 	return "unknown"
 }
 
+// MarshalText writes the type's name, so that schemas in JSON (reports,
+// the dataset description _rxspark.json) read "numeric", "factor",
+// "logical".
+func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads a type name written by MarshalText.
+func (t *Type) UnmarshalText(b []byte) error {
+	for _, c := range []Type{Unknown, Numeric, Factor, Logical} {
+		if string(b) == c.String() {
+			*t = c
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown column type %q (want numeric, factor or logical)", b)
+}
+
 // Field describes one column of a data source.
 type Field struct {
 	Name string `json:"name"`

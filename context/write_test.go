@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
@@ -212,5 +213,22 @@ func TestFrameValuesAndCSV(t *testing.T) {
 	recs := f.Records()
 	if recs[0]["g"] != "b,c" || recs[1]["x"] != nil || recs[0]["l"] != true {
 		t.Fatalf("records %v", recs)
+	}
+}
+
+func TestTypeJSON(t *testing.T) {
+	b, err := json.Marshal(DatasetMeta{Version: 1, Fields: []Field{{Name: "g", Type: Factor, Levels: []string{"a"}}, {Name: "x", Type: Numeric}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"version":1,"fields":[{"name":"g","type":"factor","levels":["a"]},{"name":"x","type":"numeric"}]}`; string(b) != want {
+		t.Fatalf("%s, want %s", b, want)
+	}
+	var back DatasetMeta
+	if err := json.Unmarshal(b, &back); err != nil || back.Fields[0].Type != Factor || back.Fields[1].Type != Numeric {
+		t.Fatalf("%+v %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"fields":[{"name":"g","type":"complex"}]}`), &back); err == nil {
+		t.Fatal("unknown type accepted")
 	}
 }
