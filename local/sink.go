@@ -668,20 +668,27 @@ func stringData(vals []string) *array.Data {
 }
 
 // parquetProps are the writer properties of part files: Snappy, dictionary
-// encoding on.
-func parquetProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
+// encoding for the factor (string) columns only (hashing every number costs
+// more than it saves).
+func parquetProps(fields []compute.Field) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Snappy),
-		parquet.WithDictionaryDefault(true),
+		parquet.WithDictionaryDefault(false),
 		parquet.WithMaxRowGroupLength(math.MaxInt32),
 		parquet.WithCreatedBy("rxspark"),
-	)
+	}
+	for _, f := range fields {
+		if f.Type == compute.Factor {
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
 }
 
 // encodeParquet writes one Parquet file with the batch as its row group
 // (n = 0 writes a file with the schema and no rows).
 func (s *sink) encodeParquet(w io.Writer, cols []outCol, n int) error {
-	fw, err := pqarrow.NewFileWriter(s.schema, w, parquetProps(), pqarrow.DefaultWriterProps())
+	fw, err := pqarrow.NewFileWriter(s.schema, w, parquetProps(s.fields), pqarrow.DefaultWriterProps())
 	if err != nil {
 		return fmt.Errorf("parquet writer: %w", err)
 	}
@@ -756,6 +763,16 @@ func (s *sink) encodeCSV(w *bytes.Buffer, cols []outCol, n int) {
 		b = appendCSVString(b, f.Name)
 	}
 	b = append(b, '\n')
+	// Each factor value is formatted once per batch.
+	enc := make([][][]byte, len(cols))
+	for i, f := range s.fields {
+		if f.Type == compute.Factor && n > 0 {
+			enc[i] = make([][]byte, len(cols[i].dict))
+			for k, v := range cols[i].dict {
+				enc[i][k] = appendCSVString(nil, v)
+			}
+		}
+	}
 	for r := 0; r < n; r++ {
 		for i, f := range s.fields {
 			if i > 0 {
@@ -778,7 +795,7 @@ func (s *sink) encodeCSV(w *bytes.Buffer, cols []outCol, n int) {
 				if k := c.codes[r]; k < 0 {
 					b = append(b, "NA"...)
 				} else {
-					b = appendCSVString(b, c.dict[k])
+					b = append(b, enc[i][k]...)
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +19,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	compute "github.com/rxspark/rxspark/context"
 )
@@ -876,5 +881,55 @@ func TestCSVQuoting(t *testing.T) {
 	}
 	if got := string(appendCSVNumber(nil, math.NaN())); got != "NA" {
 		t.Errorf("NaN written as %s", got)
+	}
+}
+
+// TestWriteParquetLayout checks the part files' physical layout: DOUBLE,
+// dictionary-encoded STRING and BOOLEAN columns, Snappy, one row group per
+// chunk, and no per-file level metadata.
+func TestWriteParquetLayout(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	genCSV(t, in, 300)
+	src := compute.CSV(in)
+	src.RowsPerRead = 100
+	out := filepath.Join(dir, "out")
+	res, err := New(Workers(2)).Write(context.Background(), src, nil, compute.Output{Format: compute.FormatParquet, Path: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Files != 3 {
+		t.Fatalf("%d part files, want 3", res.Files)
+	}
+	r, err := file.OpenParquetFile(filepath.Join(out, "part-00001.parquet"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	md := r.MetaData()
+	if r.NumRowGroups() != 1 || md.NumRows != 100 {
+		t.Errorf("%d row groups, %d rows; want 1, 100", r.NumRowGroups(), md.NumRows)
+	}
+	for _, kv := range md.KeyValueMetadata() {
+		if strings.Contains(kv.Key, LevelsKey) {
+			t.Errorf("per-file level metadata %s", kv.Key)
+		}
+	}
+	rg := md.RowGroup(0)
+	wantTypes := []parquet.Type{parquet.Types.Double, parquet.Types.Double, parquet.Types.ByteArray, parquet.Types.Boolean}
+	for i, want := range wantTypes {
+		cc, err := rg.ColumnChunk(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cc.Type() != want || cc.Compression() != compress.Codecs.Snappy {
+			t.Errorf("column %d: %s %s, want %s snappy", i, cc.Type(), cc.Compression(), want)
+		}
+		if want == parquet.Types.ByteArray && !slices.Contains(cc.Encodings(), parquet.Encodings.RLEDict) {
+			t.Errorf("column %d: encodings %v, want dictionary encoding", i, cc.Encodings())
+		}
+	}
+	if lt := md.Schema.Column(2).LogicalType(); !lt.Equals(schema.StringLogicalType{}) {
+		t.Errorf("factor column's logical type %s, want String", lt)
 	}
 }
