@@ -8,6 +8,7 @@ import (
 	"math"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -24,13 +25,18 @@ import (
 const DefaultMergeMemory int64 = 4 << 30
 
 // mergeMemoryOf holds the MergeMemory setting of each context that has one,
-// keyed by a weak pointer so that it goes away with the context.
+// keyed by a weak pointer so that it goes away with the context. (It lives
+// here rather than in Context so that the merge stays in this file; it
+// could as well be a field.)
 var mergeMemoryOf sync.Map // weak.Pointer[Context] → int64
 
 // MergeMemory limits the memory a keyed merge may use for the input it
 // holds in memory (the smaller one, by the size of its files) to about
 // bytes (default DefaultMergeMemory, 4 GiB). A merge whose in-memory side
-// needs more fails with an error naming the input and the limit.
+// needs more fails with an error naming the input and the limit. The
+// estimate counts the values (8 bytes a number, 4 a factor code, 1 a
+// logical), the interned factor strings and, pessimistically, one hash
+// table entry per row. A value ≤ 0 keeps the default.
 func MergeMemory(bytes int64) Option {
 	return func(c *Context) {
 		if bytes <= 0 {
@@ -665,6 +671,7 @@ func (h *hashTable) internLevels(levels []string) []int32 {
 	for i, l := range levels {
 		id, ok := h.intern[l]
 		if !ok {
+			l = strings.Clone(l) // l may point into a chunk's buffers
 			id = int32(len(h.strs))
 			h.intern[l] = id
 			h.strs = append(h.strs, l)
@@ -712,7 +719,7 @@ func (h *hashTable) addChunk(ev *evaluator, c Chunk) (*buildBlock, error) {
 	b.codes = make([][]int32, len(s.cols))
 	b.lgl = make([][]int8, len(s.cols))
 	for i, name := range s.cols {
-		v, err := ev.column(name)
+		v, err := readMergeColumn(ev, name, s.types[i])
 		if err != nil {
 			return nil, err
 		}
@@ -722,7 +729,7 @@ func (h *hashTable) addChunk(ev *evaluator, c Chunk) (*buildBlock, error) {
 		case compute.Logical:
 			b.lgl[i] = append([]int8(nil), v.lgl...)
 		case compute.Factor:
-			ids := h.internLevels(v.levels)
+			ids := v.mapLevels(h.internLevels)
 			codes := make([]int32, len(v.codes))
 			for r, code := range v.codes {
 				codes[r] = -1
@@ -737,6 +744,76 @@ func (h *hashTable) addChunk(ev *evaluator, c Chunk) (*buildBlock, error) {
 		return nil, h.tooBig()
 	}
 	return b, nil
+}
+
+// mcol is one column of a chunk as a merge reads it: numbers (NaN for NA),
+// logicals (1, 0, -1) or factor codes (-1 for NA) into the chunk's levels.
+type mcol struct {
+	num   []float64
+	lgl   []int8
+	codes []int32
+	// level returns the text of a factor code; nlevels is the number of
+	// levels of the chunk's dictionary (not all of them need be used).
+	level   func(code int32) string
+	nlevels int
+}
+
+// readMergeColumn reads a column of the evaluator's chunk. A factor stored
+// as a dictionary is read without materialising its levels: a chunk of a
+// Parquet file carries every level of the column, and only the used ones
+// are looked at.
+func readMergeColumn(ev *evaluator, name string, t compute.Type) (mcol, error) {
+	if t == compute.Factor {
+		if i, ok := ev.cols[name]; ok {
+			if d, ok := ev.rec.Column(i).(*array.Dictionary); ok {
+				if dict, ok := d.Dictionary().(array.StringLike); ok {
+					codes := make([]int32, d.Len())
+					for r := range codes {
+						codes[r] = -1
+						if d.IsValid(r) {
+							codes[r] = int32(d.GetValueIndex(r))
+						}
+					}
+					return mcol{codes: codes, nlevels: dict.Len(), level: func(c int32) string { return dict.Value(int(c)) }}, nil
+				}
+			}
+		}
+	}
+	v, err := ev.column(name)
+	if err != nil {
+		return mcol{}, err
+	}
+	switch t {
+	case compute.Numeric:
+		return mcol{num: v.num}, nil
+	case compute.Logical:
+		return mcol{lgl: v.lgl}, nil
+	}
+	levels := v.levels
+	return mcol{codes: v.codes, nlevels: len(levels), level: func(c int32) string { return levels[c] }}, nil
+}
+
+// mapLevels returns, indexed by the column's codes, the ids resolve gives
+// the texts of the codes the column uses (one call with the distinct used
+// texts; unused codes get -2).
+func (v *mcol) mapLevels(resolve func([]string) []int32) []int32 {
+	memo := make([]int32, v.nlevels)
+	for i := range memo {
+		memo[i] = -2
+	}
+	var used []int32
+	var texts []string
+	for _, c := range v.codes {
+		if c >= 0 && memo[c] == -2 {
+			memo[c] = -3
+			used = append(used, c)
+			texts = append(texts, v.level(c))
+		}
+	}
+	for k, id := range resolve(texts) {
+		memo[used[k]] = id
+	}
+	return memo
 }
 
 func (h *hashTable) tooBig() error {
@@ -910,9 +987,9 @@ func (j *mergeJob) probeChunk(ctx context.Context, h *hashTable, ev *evaluator, 
 	ev.reset(c.Record)
 	probe := 1 - j.build
 	ps := j.sides[probe]
-	vecs := make([]*vec, len(ps.cols))
+	vecs := make([]mcol, len(ps.cols))
 	for i, name := range ps.cols {
-		v, err := ev.column(name)
+		v, err := readMergeColumn(ev, name, ps.types[i])
 		if err != nil {
 			return err
 		}
@@ -922,7 +999,7 @@ func (j *mergeJob) probeChunk(ctx context.Context, h *hashTable, ev *evaluator, 
 	ids := make([][]int32, len(keys))
 	for k, col := range keys {
 		if ps.types[col] == compute.Factor {
-			ids[k] = h.lookupLevels(vecs[col].levels)
+			ids[k] = vecs[col].mapLevels(h.lookupLevels)
 		}
 	}
 	n := int(c.Record.NumRows())
@@ -951,7 +1028,7 @@ func (j *mergeJob) probeChunk(ctx context.Context, h *hashTable, ev *evaluator, 
 	for r := range n {
 		buf = buf[:0]
 		for k, col := range keys {
-			v := vecs[col]
+			v := &vecs[col]
 			switch ps.types[col] {
 			case compute.Numeric:
 				buf = appendNumKey(buf, v.num[r])
@@ -1031,7 +1108,7 @@ func (j *mergeJob) writeUnmatched(ctx context.Context, h *hashTable, w batchWrit
 
 // outputBatch builds the output rows: vecs are the streamed chunk's
 // columns (nil when no row has a streamed part).
-func (j *mergeJob) outputBatch(h *hashTable, vecs []*vec, rows []joined) (arrow.RecordBatch, error) {
+func (j *mergeJob) outputBatch(h *hashTable, vecs []mcol, rows []joined) (arrow.RecordBatch, error) {
 	probe := 1 - j.build
 	arrs := make([]arrow.Array, len(j.fields))
 	defer func() {
@@ -1088,9 +1165,9 @@ func (j *mergeJob) outputBatch(h *hashTable, vecs []*vec, rows []joined) (arrow.
 				case s < 0:
 					b.AppendNull()
 				case s == probe:
-					v := vecs[col]
+					v := &vecs[col]
 					if code := v.codes[row.probe]; code >= 0 {
-						b.Append(v.levels[code])
+						b.Append(v.level(code))
 					} else {
 						b.AppendNull()
 					}
