@@ -102,6 +102,8 @@ func (c *Context) Merge(ctx context.Context, left, right compute.DataSource, m *
 	return res, nil
 }
 
+var _ compute.Merger = (*Context)(nil)
+
 // batchWriter receives the output batches of a merge: the sink (or a test's
 // collector). Write may be called concurrently; order says where the batch
 // goes in the output.
