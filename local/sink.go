@@ -84,6 +84,11 @@ type sinkPart struct {
 // anything is read; Append needs an existing Parquet dataset with the same
 // column names/types, else a clear error) and prepares a temporary
 // directory beside out.Path. fields are the output columns in order.
+//
+// Append to an output that does not exist creates it (as rxDataStep's
+// append does). Factor fields with Levels code by those levels (a value
+// outside them is an error in Write); the others get the sorted values
+// written.
 func (c *Context) openSink(ctx context.Context, out compute.Output, fields []compute.Field) (*sink, error) {
 	out = out.Resolved()
 	if err := out.Validate(); err != nil {
