@@ -23,6 +23,8 @@ type Context struct {
 	workers     int
 	rowsPerRead int
 	resolve     func(ctx context.Context, path string) (FileSystem, error)
+	// mergeMem limits the in-memory side of a keyed merge (MergeMemory).
+	mergeMem int64
 }
 
 // Option configures a local context.

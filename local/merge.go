@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"weak"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -24,12 +22,6 @@ import (
 // of a keyed merge may take (see MergeMemory).
 const DefaultMergeMemory int64 = 4 << 30
 
-// mergeMemoryOf holds the MergeMemory setting of each context that has one,
-// keyed by a weak pointer so that it goes away with the context. (It lives
-// here rather than in Context so that the merge stays in this file; it
-// could as well be a field.)
-var mergeMemoryOf sync.Map // weak.Pointer[Context] → int64
-
 // MergeMemory limits the memory a keyed merge may use for the input it
 // holds in memory (the smaller one, by the size of its files) to about
 // bytes (default DefaultMergeMemory, 4 GiB). A merge whose in-memory side
@@ -39,20 +31,16 @@ var mergeMemoryOf sync.Map // weak.Pointer[Context] → int64
 // table entry per row. A value ≤ 0 keeps the default.
 func MergeMemory(bytes int64) Option {
 	return func(c *Context) {
-		if bytes <= 0 {
-			return
-		}
-		k := weak.Make(c)
-		if _, loaded := mergeMemoryOf.Swap(k, bytes); !loaded {
-			runtime.AddCleanup(c, func(k weak.Pointer[Context]) { mergeMemoryOf.Delete(k) }, k)
+		if bytes > 0 {
+			c.mergeMem = bytes
 		}
 	}
 }
 
 // mergeMemory returns the context's merge memory limit.
 func (c *Context) mergeMemory() int64 {
-	if v, ok := mergeMemoryOf.Load(weak.Make(c)); ok {
-		return v.(int64)
+	if c.mergeMem > 0 {
+		return c.mergeMem
 	}
 	return DefaultMergeMemory
 }
