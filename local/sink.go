@@ -912,6 +912,11 @@ func (s *sink) commit(ctx context.Context) (*compute.WriteResult, error) {
 		res.Frame = fr
 		return res, nil
 	}
+	if len(s.parts) == 0 && s.out.Append && s.existing {
+		// Nothing to add to the existing dataset.
+		_ = s.fsys.RemoveAll(context.WithoutCancel(ctx), s.tmp)
+		return res, nil
+	}
 	if len(s.parts) == 0 {
 		// An empty output still has its schema.
 		var buf bytes.Buffer

@@ -500,6 +500,21 @@ func TestWriteExistingOutput(t *testing.T) {
 		}
 		noLeftovers(t, dir)
 	})
+	t.Run("append no rows", func(t *testing.T) {
+		dir, in, out := setup(t)
+		before := wSnapshot(t, out)
+		res, err := c.Write(ctx, compute.CSV(in), &compute.Step{Filter: mustExpr(t, "id > 10")}, compute.Output{Format: compute.FormatParquet, Path: out, Append: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Files != 0 || res.RowsWritten != 0 {
+			t.Errorf("%d files, %d rows", res.Files, res.RowsWritten)
+		}
+		if !reflect.DeepEqual(wSnapshot(t, out), before) {
+			t.Error("the output changed")
+		}
+		noLeftovers(t, dir)
+	})
 	t.Run("append another schema", func(t *testing.T) {
 		dir, _, out := setup(t)
 		before := wSnapshot(t, out)
@@ -931,5 +946,28 @@ func TestWriteParquetLayout(t *testing.T) {
 	}
 	if lt := md.Schema.Column(2).LogicalType(); !lt.Equals(schema.StringLogicalType{}) {
 		t.Errorf("factor column's logical type %s, want String", lt)
+	}
+}
+
+func TestWriteProgress(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	genCSV(t, in, 500)
+	var mu sync.Mutex
+	var last compute.Progress
+	ctx := compute.WithProgress(context.Background(), func(p compute.Progress) {
+		mu.Lock()
+		last = p
+		mu.Unlock()
+	})
+	src := compute.CSV(in)
+	src.RowsPerRead = 100
+	if _, err := New(Workers(2)).Write(ctx, src, &compute.Step{Name: "import"}, compute.Output{Format: compute.FormatMemory}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !last.Done || last.Rows != 500 || last.Pass != "import" {
+		t.Errorf("last progress report %+v", last)
 	}
 }
