@@ -807,7 +807,7 @@ func (v *mcol) mapLevels(resolve func([]string) []int32) []int32 {
 }
 
 func (h *hashTable) tooBig() error {
-	return fmt.Errorf("merge: the %s input (%s) is held in memory as the smaller input, and it needs more than %s, the limit set by local.MergeMemory; raise the limit",
+	return fmt.Errorf("merge: the %s input (%s) is held in memory as the smaller input, and it needs more than %s, the limit set by local.MergeMemory (rxspark merge --merge-memory); raise it",
 		h.side.name, h.side.src, formatBytes(h.limit))
 }
 

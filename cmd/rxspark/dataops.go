@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -152,7 +153,7 @@ not given (at most --max-rows of them).`,
 
 func newMergeCmd(g *globalFlags) *cobra.Command {
 	d, o := &dataFlags{}, &outputFlags{}
-	var typ, suffixes string
+	var typ, suffixes, memory string
 	var by, byRight []string
 	cmd := &cobra.Command{
 		Use:   "merge LEFT RIGHT --type TYPE [--by KEYS] [--out DIR]",
@@ -173,6 +174,11 @@ and the larger one streams in chunks; on Spark it is a join.`,
 			if err != nil {
 				return err
 			}
+			if memory != "" {
+				if g.mergeMemory, err = parseBytes(memory); err != nil {
+					return fmt.Errorf("--merge-memory: %w", err)
+				}
+			}
 			mo := &algorithms.MergeOptions{Type: mt, MatchVars: by, MatchVarsRight: byRight}
 			if suffixes != "" {
 				l, r, ok := strings.Cut(suffixes, ",")
@@ -192,7 +198,29 @@ and the larger one streams in chunks; on Spark it is a join.`,
 	f.StringSliceVar(&by, "by", nil, "key columns of the left input (and of the right one unless --by-right)")
 	f.StringSliceVar(&byRight, "by-right", nil, "key columns of the right input, pairwise with --by")
 	f.StringVar(&suffixes, "suffixes", "", `suffixes for clashing non-key columns: LEFT,RIGHT (default ".x,.y")`)
+	f.StringVar(&memory, "merge-memory", "", "local context: memory the smaller input may take, e.g. 512MiB or 8GiB (default 4GiB)")
 	addInputFlags(cmd, d)
 	addOutputFlags(cmd, o, true)
 	return cmd
+}
+
+// parseBytes reads a size such as 4096, 512MiB, 8GiB or 2GB (binary units
+// for both spellings).
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"TIB", 1 << 40}, {"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n <= 0 || n*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("%q: want a positive size such as 512MiB or 8GiB", s)
+	}
+	return int64(n * float64(mult)), nil
 }

@@ -30,6 +30,9 @@ type globalFlags struct {
 	// connectTimeout bounds connecting to Spark Connect and HDFS.
 	connectTimeout time.Duration
 	stagingDir     string
+	// mergeMemory limits the in-memory side of a local merge (bytes; 0:
+	// the default).
+	mergeMemory int64
 }
 
 // dataFlags describe the input data and the rows and weights used.
@@ -165,7 +168,8 @@ func (d *dataFlags) options(cc compute.ComputeContext) (algorithms.Options, erro
 func (g *globalFlags) computeContext(ctx context.Context) (compute.ComputeContext, error) {
 	switch g.context {
 	case "local":
-		return local.New(local.Workers(g.workers), local.RowsPerRead(g.rowsPerRead), local.FileSystems(hdfs.Resolver(g.hdfsConfig()))), nil
+		return local.New(local.Workers(g.workers), local.RowsPerRead(g.rowsPerRead), local.MergeMemory(g.mergeMemory),
+			local.FileSystems(hdfs.Resolver(g.hdfsConfig()))), nil
 	case "spark":
 		return newSparkContext(ctx, g)
 	}
