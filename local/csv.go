@@ -98,6 +98,24 @@ func openCSV(ctx context.Context, fsys FileSystem, src compute.DataSource) (Scan
 	if err != nil {
 		return nil, err
 	}
+	// A CSV dataset written by rxspark describes its columns (types and
+	// factor levels) in _rxspark.json: they take the place of sniffing, so
+	// that "007" or "TRUE" in a factor column stays a level. Explicit
+	// column information still wins.
+	meta, err := datasetMetaAt(ctx, fsys, src.Path)
+	if err != nil {
+		return nil, err
+	}
+	if meta != nil {
+		info := make(map[string]compute.ColInfo, len(meta.Fields)+len(opt.ColInfo))
+		for _, f := range meta.Fields {
+			info[f.Name] = compute.ColInfo{Type: f.Type, Levels: f.Levels}
+		}
+		for k, v := range opt.ColInfo {
+			info[k] = v
+		}
+		opt.ColInfo = info
+	}
 	s := &csvScanner{
 		fsys:      fsys,
 		header:    !opt.NoHeader,

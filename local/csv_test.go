@@ -791,6 +791,9 @@ func (g csvGenFS) Open(context.Context, string) (File, error) {
 }
 
 func (g csvGenFS) Stat(_ context.Context, path string) (FileInfo, error) {
+	if path != "gen.csv" {
+		return FileInfo{}, fs.ErrNotExist
+	}
 	return FileInfo{Path: path, Size: g.size()}, nil
 }
 

@@ -673,6 +673,22 @@ func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (
 // directory, and returns the factor levels it records, by column (nil
 // without a description).
 func datasetMetaFor(ctx context.Context, fsys FileSystem, path string) (map[string][]string, error) {
+	meta, err := datasetMetaAt(ctx, fsys, path)
+	if meta == nil || err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, f := range meta.Fields {
+		if f.Type == compute.Factor && f.Levels != nil {
+			out[f.Name] = f.Levels
+		}
+	}
+	return out, nil
+}
+
+// datasetMetaAt reads the dataset description of a directory written by
+// rxspark, or of the directory of a file in it; nil when there is none.
+func datasetMetaAt(ctx context.Context, fsys FileSystem, path string) (*compute.DatasetMeta, error) {
 	st, err := fsys.Stat(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -697,13 +713,7 @@ func datasetMetaFor(ctx context.Context, fsys FileSystem, path string) (map[stri
 	if err != nil {
 		return nil, fmt.Errorf("dataset description: %w", err)
 	}
-	out := map[string][]string{}
-	for _, f := range meta.Fields {
-		if f.Type == compute.Factor && f.Levels != nil {
-			out[f.Name] = f.Levels
-		}
-	}
-	return out, nil
+	return meta, nil
 }
 
 func (s *parquetScanner) offered(name string) bool {

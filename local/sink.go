@@ -956,7 +956,10 @@ func (s *sink) commit(ctx context.Context) (*compute.WriteResult, error) {
 		}
 	}
 	res.Files = len(final)
-	writeMeta := s.out.Format == compute.FormatParquet && (!s.out.Append || !s.existing || s.appendMeta != nil)
+	// CSV outputs get the description too: it gives the reader the column
+	// types and levels (a factor level "007" or "TRUE" stays a level).
+	writeMeta := (s.out.Format == compute.FormatParquet || s.out.Format == compute.FormatCSV) &&
+		(!s.out.Append || !s.existing || s.appendMeta != nil)
 	if writeMeta {
 		b, err := json.MarshalIndent(compute.DatasetMeta{Version: 1, Fields: fields}, "", "  ")
 		if err != nil {

@@ -473,7 +473,7 @@ func TestWriteExistingOutput(t *testing.T) {
 		if res.RowsWritten != 2 {
 			t.Errorf("wrote %d rows", res.RowsWritten)
 		}
-		if got := wDirNames(t, out); !reflect.DeepEqual(got, []string{"part-00000.csv"}) {
+		if got := wDirNames(t, out); !reflect.DeepEqual(got, []string{"_rxspark.json", "part-00000.csv"}) {
 			t.Errorf("output holds %v", got)
 		}
 		wSameRows(t, "overwritten", wFrameRows(wToMemory(t, c, compute.CSV(out))), [][]any{{2.0}, {3.0}})
@@ -970,4 +970,33 @@ func TestWriteProgress(t *testing.T) {
 	if !last.Done || last.Rows != 500 || last.Pass != "import" {
 		t.Errorf("last progress report %+v", last)
 	}
+}
+
+// TestCSVOutputDescribesItself checks that a CSV output reads back with its
+// own types and levels, without column information: factor values that
+// look like numbers or logicals stay levels, and given level order is kept.
+func TestCSVOutputDescribesItself(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	if err := os.WriteFile(in, []byte("code,flag,x\n007,TRUE,1\n1e3,FALSE,2\nTRUE,NA,3\nabc,TRUE,NA\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := compute.CSV(in)
+	src.CSV.ColInfo = map[string]compute.ColInfo{"code": {Type: compute.Factor, Levels: []string{"abc", "TRUE", "1e3", "007"}}}
+	c := New(Workers(2))
+	out := filepath.Join(dir, "out")
+	if _, err := c.Write(ctx, src, &compute.Step{}, compute.Output{Format: compute.FormatCSV, Path: out}); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Schema(ctx, compute.CSV(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := schema.Lookup("code")
+	flag, _ := schema.Lookup("flag")
+	if code.Type != compute.Factor || !reflect.DeepEqual(code.Levels, []string{"abc", "TRUE", "1e3", "007"}) || flag.Type != compute.Logical {
+		t.Fatalf("read back as %+v and %+v", code, flag)
+	}
+	wSameRows(t, "csv round trip", wFrameRows(wToMemory(t, c, compute.CSV(out))), wFrameRows(wToMemory(t, c, src)))
 }
