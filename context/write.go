@@ -117,7 +117,8 @@ const DefaultMaxRows = 1_000_000
 //
 // A Parquet output is a directory of part files (part-00000.parquet, ...)
 // plus the dataset description [DatasetMetaFile]: rxspark's XDF. A CSV output
-// is a directory of part files with a header line each. Outputs are written
+// is a directory of part files with a header line each, and the same
+// description. Outputs are written
 // under a temporary name beside Path and renamed on success, so a failure or
 // a cancelled context leaves nothing behind (and an existing output
 // untouched).
@@ -130,7 +131,9 @@ type Output struct {
 	// Append) an existing output is an error before anything is read.
 	Overwrite bool
 	// Append adds the rows to an existing Parquet output as new part files;
-	// the schema (names, types, factor levels) must be the same.
+	// the column names and types must be the same, and factor values new to
+	// the dataset extend its recorded levels (existing codes stay valid). A
+	// missing output is created.
 	Append bool
 	// MaxRows caps an in-memory result (FormatMemory); 0 means
 	// DefaultMaxRows. More rows are an error.
