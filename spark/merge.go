@@ -36,6 +36,7 @@ func (c *Context) Merge(ctx context.Context, left, right compute.DataSource, m *
 	if m == nil {
 		return nil, errors.New("spark: merge: no merge description")
 	}
+	out = out.Resolved()
 	if err := out.Validate(); err != nil {
 		return nil, fmt.Errorf("spark: %w", err)
 	}

@@ -86,6 +86,7 @@ func (c *Context) Write(ctx context.Context, src compute.DataSource, st *compute
 	if st == nil {
 		st = &compute.Step{}
 	}
+	out = out.Resolved()
 	if err := out.Validate(); err != nil {
 		return nil, fmt.Errorf("spark: %w", err)
 	}
@@ -278,12 +279,15 @@ type observations struct {
 	mu     sync.Mutex
 	names  []string
 	vals   map[string]map[string]int64
+	// lists holds the string-array metrics (factor levels).
+	lists map[string]map[string][]string
 }
 
 func newObservations() *observations {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	return &observations{prefix: "rxspark_obs_" + hex.EncodeToString(b[:]) + "_", vals: map[string]map[string]int64{}}
+	return &observations{prefix: "rxspark_obs_" + hex.EncodeToString(b[:]) + "_", vals: map[string]map[string]int64{},
+		lists: map[string]map[string][]string{}}
 }
 
 // add returns the name of a new observation.
@@ -299,12 +303,27 @@ func (o *observations) observe(name string, keys []string, values []protoreflect
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	m := map[string]int64{}
+	l := map[string][]string{}
 	for i, k := range keys {
-		if i < len(values) {
+		if i >= len(values) {
+			break
+		}
+		if strs, ok := literalStrings(values[i]); ok {
+			l[k] = strs
+		} else {
 			m[k] = literalInt(values[i])
 		}
 	}
 	o.vals[name] = m
+	o.lists[name] = l
+}
+
+// list returns the string-array metric key of observation name.
+func (o *observations) list(name, key string) ([]string, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	l, ok := o.lists[name][key]
+	return l, ok
 }
 
 // complete reports whether every observation was reported.
@@ -332,6 +351,22 @@ func (o *observations) sum(key string) (int64, bool) {
 		}
 	}
 	return s, found
+}
+
+// literalStrings reads a string-array metric: a JSON array of strings in
+// a string literal (Spark 4.0 cannot send observed arrays of strings).
+func literalStrings(lit protoreflect.Message) ([]string, bool) {
+	if whichOneof(lit, "literal_type") != "string" {
+		return nil, false
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(getString(lit, "string")), &out); err != nil {
+		return nil, false
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, true
 }
 
 // literalInt reads an integer spark.connect.Expression.Literal.
@@ -496,6 +531,12 @@ func (c *Context) emitRows(ctx context.Context, name string, src rowSource, fiel
 	if err != nil {
 		return nil, err
 	}
+	var lv *levelsObservation
+	if out.Format != compute.FormatMemory {
+		if rel, lv, err = observeLevels(rel, fields, obs); err != nil {
+			return nil, err
+		}
+	}
 	rel, err = outputRelation(rel, fields, out.Format)
 	if err != nil {
 		return nil, err
@@ -505,6 +546,7 @@ func (c *Context) emitRows(ctx context.Context, name string, src rowSource, fiel
 	onProgress := func(done, _, read int64) {
 		progress(compute.Progress{Pass: name, Chunks: done, Bytes: read, Elapsed: time.Since(start)})
 	}
+	fields = distinctLevels(fields)
 	res := &compute.WriteResult{Format: out.Format.String(), Schema: &compute.Schema{Fields: append([]compute.Field(nil), fields...)}}
 	if out.Format == compute.FormatMemory {
 		res.Output = "memory"
@@ -536,12 +578,48 @@ func (c *Context) emitRows(ctx context.Context, name string, src rowSource, fiel
 	if err := c.run(ctx, plan, execution{onObserved: obs.observe, onProgress: onProgress}); err != nil {
 		return nil, fmt.Errorf("spark: writing %s: %w", tgt.path, err)
 	}
-	if err := c.finishOutput(ctx, tgt, res, obs); err != nil {
+	if err := c.finishOutput(ctx, tgt, res, obs, lv); err != nil {
 		return nil, err
 	}
 	ok = true
 	progress(compute.Progress{Pass: name, Rows: res.RowsRead, Elapsed: time.Since(start), Done: true})
 	return res, nil
+}
+
+// levelsObservation is the observation of the sorted distinct values of
+// the factor columns whose levels are not known up front.
+type levelsObservation struct {
+	name    string
+	factors []int // the columns, by index
+}
+
+func (l *levelsObservation) idx() []int {
+	if l == nil {
+		return nil
+	}
+	return l.factors
+}
+
+func levelKey(k int) string { return "levels" + strconv.Itoa(k) }
+
+// observeLevels adds to rel (columns _o0, ...) the observation of the
+// sorted (bytewise) distinct non-missing values of each factor column whose
+// levels are not known, so that the write job finds them too.
+func observeLevels(rel protoreflect.Message, fields []compute.Field, obs *observations) (protoreflect.Message, *levelsObservation, error) {
+	lv := &levelsObservation{}
+	var exprs []string
+	for i, f := range fields {
+		if f.Type == compute.Factor && f.Levels == nil {
+			exprs = append(exprs, "to_json(array_sort(collect_set("+quoteIdent(outCol(i))+"))) AS "+quoteIdent(levelKey(len(lv.factors))))
+			lv.factors = append(lv.factors, i)
+		}
+	}
+	if len(exprs) == 0 {
+		return rel, nil, nil
+	}
+	lv.name = obs.add()
+	rel, err := relCollectMetrics(rel, lv.name, exprs)
+	return rel, lv, err
 }
 
 // outputRelation converts the columns _o0, ... of rel for the output format
@@ -723,7 +801,7 @@ func (c *Context) removeTemp(ctx context.Context, tgt *writeTarget) {
 }
 
 // finishOutput turns the temporary directory Spark wrote into the output.
-func (c *Context) finishOutput(ctx context.Context, tgt *writeTarget, res *compute.WriteResult, obs *observations) error {
+func (c *Context) finishOutput(ctx context.Context, tgt *writeTarget, res *compute.WriteResult, obs *observations, lv *levelsObservation) error {
 	ext := ".parquet"
 	if tgt.format == compute.FormatCSV {
 		ext = ".csv"
@@ -745,8 +823,12 @@ func (c *Context) finishOutput(ctx context.Context, tgt *writeTarget, res *compu
 	}
 	sort.Strings(parts) // Spark's part names sort in task order
 	names := make([]string, len(parts))
+	width := 5
+	if last := tgt.nextPart + len(parts) - 1; last > 99999 {
+		width = len(strconv.Itoa(last))
+	}
 	for i, p := range parts {
-		names[i] = fmt.Sprintf("part-%05d%s", tgt.nextPart+i, ext)
+		names[i] = fmt.Sprintf("part-%0*d%s", width, tgt.nextPart+i, ext)
 		if err := tgt.wfs.Rename(ctx, p, tgt.tmp+"/"+names[i]); err != nil {
 			return fmt.Errorf("spark: output %s: %w", tgt.path, err)
 		}
@@ -757,34 +839,31 @@ func (c *Context) finishOutput(ctx context.Context, tgt *writeTarget, res *compu
 	written, haveWritten := obs.sum(metricWritten)
 	res.RowsWritten = written
 
-	if tgt.format == compute.FormatParquet {
-		fields := res.Schema.Fields
-		var unknown []int
-		for i, f := range fields {
-			if f.Type == compute.Factor && f.Levels == nil {
-				unknown = append(unknown, i)
-			}
+	fields := res.Schema.Fields
+	var missing []int // factors whose levels were not observed
+	for k, i := range lv.idx() {
+		if l, ok := obs.list(lv.name, levelKey(k)); ok {
+			fields[i].Levels = l
+		} else {
+			missing = append(missing, i)
 		}
-		if len(unknown) > 0 || !haveWritten {
-			paths := make([]string, len(names))
-			for i, n := range names {
-				paths[i] = c.sparkHDFS(tgt.tmp + "/" + n)
-			}
-			levels, rows, err := c.writtenLevels(ctx, paths, len(fields), unknown)
-			if err != nil {
-				return fmt.Errorf("spark: output %s: finding the factor levels: %w", tgt.path, err)
-			}
-			for k, i := range unknown {
-				fields[i].Levels = levels[k]
-			}
-			if !haveWritten {
-				res.RowsWritten = rows
-			}
+	}
+	if tgt.format == compute.FormatParquet && (len(missing) > 0 || !haveWritten) {
+		// The server did not report the observed metrics: one aggregate
+		// query over the written files.
+		paths := make([]string, len(names))
+		for i, n := range names {
+			paths[i] = c.sparkHDFS(tgt.tmp + "/" + n)
 		}
-		for i := range fields {
-			if fields[i].Type == compute.Factor && fields[i].Levels == nil {
-				fields[i].Levels = []string{}
-			}
+		levels, rows, err := c.writtenLevels(ctx, paths, len(fields), missing)
+		if err != nil {
+			return fmt.Errorf("spark: output %s: finding the factor levels: %w", tgt.path, err)
+		}
+		for k, i := range missing {
+			fields[i].Levels = levels[k]
+		}
+		if !haveWritten {
+			res.RowsWritten = rows
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -793,11 +872,11 @@ func (c *Context) finishOutput(ctx context.Context, tgt *writeTarget, res *compu
 	if tgt.existing != nil {
 		return c.appendParts(ctx, tgt, names, res)
 	}
-	if tgt.format == compute.FormatParquet {
-		meta := &compute.DatasetMeta{Version: 1, Fields: res.Schema.Fields}
-		if err := putMeta(ctx, tgt.wfs, tgt.tmp+"/"+compute.DatasetMetaFile, meta); err != nil {
-			return fmt.Errorf("spark: output %s: %w", tgt.path, err)
-		}
+	// CSV outputs get the description too, as in the local context: it
+	// gives readers the column types and levels.
+	meta := &compute.DatasetMeta{Version: 1, Fields: res.Schema.Fields}
+	if err := putMeta(ctx, tgt.wfs, tgt.tmp+"/"+compute.DatasetMetaFile, meta); err != nil {
+		return fmt.Errorf("spark: output %s: %w", tgt.path, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -979,19 +1058,53 @@ func (c *Context) appendParts(ctx context.Context, tgt *writeTarget, names []str
 	return nil
 }
 
-// appendLevels returns the levels have followed by those of add that have
-// lacks, in add's order.
+// appendLevels combines an existing dataset's levels with those of the
+// appended rows as the local context does, so that both write the same
+// description: the old levels when they cover the new values; else, if the
+// old levels are sorted, the sorted union; else the old levels followed by
+// the new values they lack. Without old levels (nil) the levels stay
+// unknown.
 func appendLevels(have, add []string) []string {
-	out := append([]string{}, have...)
+	if have == nil {
+		return nil
+	}
 	seen := make(map[string]bool, len(have))
 	for _, l := range have {
 		seen[l] = true
 	}
+	var extra []string
 	for _, l := range add {
 		if !seen[l] {
 			seen[l] = true
-			out = append(out, l)
+			extra = append(extra, l)
 		}
+	}
+	out := append(append([]string{}, have...), extra...)
+	if len(extra) > 0 && sort.StringsAreSorted(have) {
+		sort.Strings(out)
+	}
+	return out
+}
+
+// distinctLevels returns the fields with repeated given levels removed (a
+// repeated level codes as its first occurrence), as the local context
+// writes them.
+func distinctLevels(fields []compute.Field) []compute.Field {
+	out := make([]compute.Field, len(fields))
+	for i, f := range fields {
+		out[i] = f
+		if f.Type != compute.Factor || f.Levels == nil {
+			continue
+		}
+		seen := make(map[string]bool, len(f.Levels))
+		lv := make([]string, 0, len(f.Levels))
+		for _, l := range f.Levels {
+			if !seen[l] {
+				seen[l] = true
+				lv = append(lv, l)
+			}
+		}
+		out[i].Levels = lv
 	}
 	return out
 }

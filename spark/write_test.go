@@ -241,9 +241,20 @@ func TestCheckAppend(t *testing.T) {
 }
 
 func TestAppendLevels(t *testing.T) {
-	got := appendLevels([]string{"b", "a"}, []string{"a", "c", "d"})
-	if strings.Join(got, ",") != "b,a,c,d" {
-		t.Errorf("got %v", got)
+	for _, tc := range []struct{ have, add, want []string }{
+		{[]string{"b", "a"}, []string{"a", "c", "d"}, []string{"b", "a", "c", "d"}},
+		{[]string{"a", "c"}, []string{"b", "d"}, []string{"a", "b", "c", "d"}},
+		{[]string{"a", "c"}, []string{"c"}, []string{"a", "c"}},
+		{nil, []string{"c"}, nil},
+	} {
+		got := appendLevels(tc.have, tc.add)
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") || (got == nil) != (tc.want == nil) {
+			t.Errorf("appendLevels(%q, %q) = %q, want %q", tc.have, tc.add, got, tc.want)
+		}
+	}
+	f := distinctLevels([]compute.Field{{Name: "f", Type: compute.Factor, Levels: []string{"x", "y", "x"}}})
+	if strings.Join(f[0].Levels, ",") != "x,y" {
+		t.Errorf("distinctLevels: %v", f[0].Levels)
 	}
 }
 
