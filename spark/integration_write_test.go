@@ -379,15 +379,21 @@ func TestIntegrationMerge(t *testing.T) {
 	}
 
 	t.Run("oneToOne", func(t *testing.T) {
-		// Parquet inputs of 6 rows each, in several part files.
-		lp, rp := e.path("o2o-left"), e.path("o2o-right")
-		for _, x := range []struct {
-			src compute.DataSource
-			out string
-		}{{left, lp}, {right, rp}} {
-			if _, err := e.sc.Write(ctx, x.src, &compute.Step{}, compute.Output{Format: compute.FormatParquet, Path: x.out}); err != nil {
-				t.Fatal(err)
-			}
+		// Parquet inputs of 6 rows each in several part files: the left one
+		// written by the local context (chunks of 3 rows) on this machine,
+		// so staged to HDFS (under other names, in another order), the
+		// right one written by Spark from 3 partitions.
+		lp := filepath.Join(t.TempDir(), "o2o-left")
+		if _, err := e.localWriter(t).Write(ctx, left, &compute.Step{}, compute.Output{Format: compute.FormatParquet, Path: lp}); err != nil {
+			t.Fatal(err)
+		}
+		if parts, _ := filepath.Glob(filepath.Join(lp, "part-*")); len(parts) < 2 {
+			t.Logf("the local context wrote %d part files", len(parts))
+		}
+		rp := e.path("o2o-right")
+		q := compute.Query("SELECT CAST(id AS DOUBLE) AS n, CAST(id * 10 AS STRING) AS s FROM range(0, 6, 1, 3)")
+		if res, err := e.sc.Write(ctx, q, &compute.Step{}, compute.Output{Format: compute.FormatParquet, Path: rp}); err != nil || res.Files < 2 {
+			t.Fatalf("%v, %+v", err, res)
 		}
 		m := compute.Merge{Type: compute.MergeOneToOne}
 		out := compute.Output{Format: compute.FormatParquet, Path: e.path("merge-o2o")}
@@ -527,6 +533,105 @@ func TestIntegrationWriteCancel(t *testing.T) {
 	// Again a little later: tasks of the interrupted job must not have
 	// recreated it.
 	time.Sleep(3 * time.Second)
+	if left := e.tmpLeft(t); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// TestIntegrationMergeR compares Spark's merges with R's merge() results in
+// testdata/merge (see its README): same columns (names and types) and the
+// same multiset of rows.
+func TestIntegrationMergeR(t *testing.T) {
+	e := newWriteEnv(t)
+	dir := filepath.Join("..", "testdata", "merge")
+	ctx := context.Background()
+	sets := []struct {
+		name, left, right string
+		m                 compute.Merge
+	}{
+		{"small", "left.csv", "right.csv", compute.Merge{LeftKeys: []string{"id", "grp"}, RightKeys: []string{"rid", "group"}}},
+		{"big", "left_big.csv", "right_big.csv", compute.Merge{LeftKeys: []string{"k1", "k2"}}},
+	}
+	for _, set := range sets {
+		for _, typ := range []compute.MergeType{compute.MergeInner, compute.MergeLeft, compute.MergeRight, compute.MergeFull} {
+			t.Run(set.name+"-"+typ.String(), func(t *testing.T) {
+				m := set.m
+				m.Type = typ
+				got, err := e.sc.Merge(ctx, compute.CSV(filepath.Join(dir, set.left)), compute.CSV(filepath.Join(dir, set.right)), &m,
+					compute.Output{Format: compute.FormatMemory})
+				if err != nil {
+					t.Fatal(err)
+				}
+				file := "expected_" + typ.String() + ".csv"
+				if set.name == "big" {
+					file = "expected_big_" + typ.String() + ".csv"
+				}
+				want := e.readBack(t, compute.CSV(filepath.Join(dir, file)))
+				// R's output file has no levels: compare names, types and rows.
+				for i := range got.Frame.Schema.Fields {
+					if i < len(want.Schema.Fields) {
+						gf, wf := got.Frame.Schema.Fields[i], want.Schema.Fields[i]
+						if gf.Name != wf.Name || gf.Type != wf.Type {
+							t.Errorf("column %d: %s (%s), R has %s (%s)", i+1, gf.Name, gf.Type, wf.Name, wf.Type)
+						}
+					}
+				}
+				g, w := frameRows(got.Frame), frameRows(want)
+				if strings.Join(g, "\n") != strings.Join(w, "\n") {
+					t.Errorf("rows differ from R's\n got:\n  %s\nwant:\n  %s", strings.Join(g, "\n  "), strings.Join(w, "\n  "))
+				}
+			})
+		}
+	}
+}
+
+// TestIntegrationWriteEdgeCases: an empty result, malformed CSV lines
+// skipped and counted, a failing overwrite leaving the old output as it was.
+func TestIntegrationWriteEdgeCases(t *testing.T) {
+	e := newWriteEnv(t)
+	ctx := context.Background()
+	src := importSource(t)
+	for _, format := range []compute.Format{compute.FormatParquet, compute.FormatCSV} {
+		t.Run("empty-"+format.String(), func(t *testing.T) {
+			st := &compute.Step{Filter: mustParse(t, "id > 100")}
+			sparkFr, localFr, res := e.writeBoth(t, "empty-"+format.String(), src, st, format)
+			compareFrames(t, "empty", sparkFr, localFr)
+			if res.RowsWritten != 0 || sparkFr.Rows != 0 || res.Files < 1 {
+				t.Errorf("result %+v", *res)
+			}
+		})
+	}
+	t.Run("bad-lines", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "bad.csv")
+		writeFile(t, p, "a,b,c\n1,x,2\n2,y\n3,z,oops\n4,w,5\n")
+		ds := compute.CSV(p)
+		ds.CSV.SkipBadLines = true
+		ds.CSV.ColInfo = map[string]compute.ColInfo{"c": {Type: compute.Numeric}}
+		sparkFr, localFr, res := e.writeBoth(t, "bad-lines", ds, &compute.Step{}, compute.FormatParquet)
+		compareFrames(t, "bad lines", sparkFr, localFr)
+		if res.BadLines != 2 || res.RowsRead != 2 || res.RowsWritten != 2 {
+			t.Errorf("result %+v", *res)
+		}
+		ds.CSV.SkipBadLines = false
+		_, err := e.sc.Write(ctx, ds, &compute.Step{}, compute.Output{Format: compute.FormatParquet, Path: e.path("bad-lines-fail")})
+		if err == nil {
+			t.Error("malformed lines without SkipBadLines: no error")
+		}
+	})
+	t.Run("failed-overwrite", func(t *testing.T) {
+		p := e.path("keep-me")
+		if _, err := e.sc.Write(ctx, src, &compute.Step{}, compute.Output{Format: compute.FormatParquet, Path: p}); err != nil {
+			t.Fatal(err)
+		}
+		before := e.listing(t, p)
+		bad := compute.Query("SELECT CAST(CASE WHEN id = 5 THEN raise_error('boom') ELSE id END AS DOUBLE) AS x FROM range(0, 100, 1, 4)")
+		if _, err := e.sc.Write(ctx, bad, &compute.Step{}, compute.Output{Format: compute.FormatParquet, Path: p, Overwrite: true}); err == nil {
+			t.Fatal("no error")
+		}
+		if after := e.listing(t, p); after != before {
+			t.Errorf("the output changed:\n%s\nwas\n%s", after, before)
+		}
+	})
 	if left := e.tmpLeft(t); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
