@@ -353,7 +353,9 @@ func (c *Context) SessionID() string { return c.s.id }
 
 // Stats are counters of the work a context has sent to Spark.
 type Stats struct {
-	// Queries is the number of pass queries executed: one per Run.
+	// Queries is the number of queries and jobs executed: one per Run, one
+	// per Write or Merge (plus one when the levels of a Parquet output
+	// could not be observed by its write job).
 	Queries int64
 	// Commands counts the other calls that ran a plan on the server
 	// (registering sources as views).

@@ -69,11 +69,11 @@
 //
 // Write (rxDataStep, rxImport) and Merge (rxMerge) compile their rows with
 // the same compiler and run one Spark job that writes them as Parquet or
-// CSV into a temporary directory beside the output on HDFS; part files are
-// then renamed part-00000.<ext>, ..., the dataset description
-// _rxspark.json is written (Parquet; factor levels not known up front cost
-// one more small aggregate query over the written files) and the directory
-// is renamed onto the output. A failure or cancellation removes the
+// CSV into a temporary directory beside the output on HDFS and, through
+// observed metrics, counts the rows and finds the factor levels not known
+// up front; part files are then renamed part-00000.<ext>, ..., the dataset
+// description _rxspark.json is written and the directory is renamed onto
+// the output. A failure or cancellation removes the
 // temporary directory and leaves an existing output untouched. Keyed
 // merges are joins on the null-safe equality of the keys; a oneToOne
 // merge needs Parquet inputs (rows are paired by their position in the

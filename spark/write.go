@@ -38,20 +38,23 @@ import (
 //     rows read, skipped (malformed CSV lines) and kept, a filter, a
 //     projection that casts every column to the type the local context
 //     writes (numeric DOUBLE, factor STRING, logical BOOLEAN) and a
-//     renaming to the output names.
+//     renaming to the output names. For file outputs, one more
+//     CollectMetrics observes the sorted (bytewise) distinct values of the
+//     factor columns whose levels are not known up front.
 //  3. One WriteOperation command writes the relation as Parquet or CSV into
 //     a temporary directory beside the output (<path>.rxspark-tmp-<random>);
 //     an in-memory output runs the relation as a query with a LIMIT of one
 //     more row than the cap instead.
 //  4. On this machine: the part files are renamed part-00000.<ext>, ... in
-//     Spark's task order, other files (_SUCCESS, checksums) removed; for
-//     Parquet the dataset description _rxspark.json is written, with the
-//     factor levels known up front or else the sorted distinct values of
-//     the written files (one small aggregate query, only when some factor's
-//     levels are not known); the temporary directory is renamed onto the
-//     output (an existing one is moved aside first and removed only once
-//     the new one is in place; Append moves the new parts into it with
-//     continued numbering and updates _rxspark.json).
+//     Spark's task order, other files (_SUCCESS, checksums) removed; the
+//     dataset description _rxspark.json is written (for CSV too, as the
+//     local context does), with the factor levels known up front or else
+//     those observed (should the server not report the observed metrics,
+//     one aggregate query over the written Parquet files finds them); the
+//     temporary directory is renamed onto the output (an existing one is
+//     moved aside first and removed only once the new one is in place;
+//     Append moves the new parts into it with continued numbering and
+//     updates _rxspark.json).
 //
 // Any failure or cancellation removes the temporary directory and leaves an
 // existing output as it was.
@@ -76,9 +79,9 @@ var (
 // Write runs the data step st over src (RevoScaleR's rxDataStep and
 // rxImport) and writes its rows to out: a Parquet or CSV directory on HDFS
 // (hdfs://namenode:port/path, or hdfs:///path on the configured namenode),
-// or memory. The rows are written by one Spark job; for Parquet outputs
-// with factor columns whose levels are not known up front, one more small
-// aggregate query finds them. Local input files are staged to HDFS first.
+// or memory. The rows are written by one Spark job, which also counts the
+// rows and finds the levels of factor columns whose levels are not known
+// up front (observed metrics). Local input files are staged to HDFS first.
 func (c *Context) Write(ctx context.Context, src compute.DataSource, st *compute.Step, out compute.Output) (*compute.WriteResult, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -326,18 +329,6 @@ func (o *observations) list(name, key string) ([]string, bool) {
 	return l, ok
 }
 
-// complete reports whether every observation was reported.
-func (o *observations) complete() bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for _, n := range o.names {
-		if _, ok := o.vals[n]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // sum adds up metric key over the observations.
 func (o *observations) sum(key string) (int64, bool) {
 	o.mu.Lock()
@@ -582,6 +573,7 @@ func (c *Context) emitRows(ctx context.Context, name string, src rowSource, fiel
 		return nil, err
 	}
 	ok = true
+	c.forgetPath(tgt.path)
 	progress(compute.Progress{Pass: name, Rows: res.RowsRead, Elapsed: time.Since(start), Done: true})
 	return res, nil
 }
@@ -620,6 +612,32 @@ func observeLevels(rel protoreflect.Message, fields []compute.Field, obs *observ
 	lv.name = obs.add()
 	rel, err := relCollectMetrics(rel, lv.name, exprs)
 	return rel, lv, err
+}
+
+// forgetPath drops the registrations of sources read from the directory p
+// (or files in it), which a write just replaced or extended: the next call
+// lists its files afresh.
+func (c *Context) forgetPath(p string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, e := range c.views {
+		var ds compute.DataSource
+		if json.Unmarshal([]byte(key), &ds) != nil || ds.Path == "" {
+			continue
+		}
+		q, err := c.qualifyHDFS(ds.Path)
+		if err != nil || !strings.HasPrefix(strings.ToLower(ds.Path), "hdfs:") {
+			continue
+		}
+		q = strings.TrimSuffix(q, "/")
+		if q == p || strings.HasPrefix(q, p+"/") {
+			select {
+			case <-e.ready:
+				delete(c.views, key)
+			default: // being registered: leave it to its caller
+			}
+		}
+	}
 }
 
 // outputRelation converts the columns _o0, ... of rel for the output format
