@@ -24,8 +24,8 @@
 #   FlightKey = (CRSDepTime*7919 + Distance*104729 + Month*31 + TaxiOut*613) %% 100000
 # a pseudo-random spread of the rows over 0..99999 (all 100k values occur, 15
 # to 69 rows per key, 40 on average at 4M rows), written by an rxspark
-# datastep (or, if this rxspark cannot compute it, by `duckbench mkleft` with
-# the same formula). The right table (`duckbench mkright`) has RIGHT_ROWS
+# datastep on each run (or, if this rxspark cannot compute it, by `duckbench
+# mkleft` with the same formula). The right table (`duckbench mkright`) has RIGHT_ROWS
 # (100k) rows: FlightKey 0..99999 and Seats, PlaneYear (numbers) and Maker (a
 # string with 5 values). Every key of the big side matches exactly one right
 # row: the join writes ROWS rows x 15 columns.
@@ -41,7 +41,8 @@
 # timing (it exits non-zero only if a command fails).
 #
 # Environment: ROWS, RIGHT_ROWS, REPS, THREADS (DuckDB threads, default all
-# cores), DUCK_FLAGS (extra duckbench flags, e.g. -per-thread-output).
+# cores), DUCK_FLAGS (extra duckbench flags, e.g. -per-thread-output), OPS
+# (the operations to run, default "import datastep merge").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${ROWS:-4000000}
@@ -49,6 +50,7 @@ RIGHT_ROWS=${RIGHT_ROWS:-100000}
 REPS=${REPS:-3}
 THREADS=${THREADS:-$(nproc)}
 DUCK_FLAGS=${DUCK_FLAGS:-}
+OPS=${OPS:-import datastep merge}
 BIN=.cache/bin
 DATA=.cache/bench
 OUT=.cache/bench/dataops
@@ -75,10 +77,9 @@ KEY_SQL="(CRSDepTime * 7919 + Distance * 104729 + Month * 31 + TaxiOut * 613) % 
 RIGHT=$DATA/merge_right_$RIGHT_ROWS.parquet
 [ -s "$RIGHT" ] || $DK -by "$KEY" mkright "$RIGHT_ROWS" "$RIGHT"
 LEFT=$DATA/merge_left_${ROWS}_$RIGHT_ROWS
-if [ -f "$LEFT/.complete" ]; then
-  LEFT_BY="rxspark datastep, earlier run"
-elif "$RX" datastep "$PQ" --out "$LEFT" --overwrite --transform "$KEY_R" >"$OUT/mkleft.log" 2>&1; then
-  touch "$LEFT/.complete"
+# Made on every run (a few seconds): a dataset written by an older rxspark may
+# not be readable by this one.
+if "$RX" datastep "$PQ" --out "$LEFT" --overwrite --transform "$KEY_R" >"$OUT/mkleft.log" 2>&1; then
   LEFT_BY="rxspark datastep"
 else
   echo "rxspark datastep cannot make the merge key (see $OUT/mkleft.log); using duckbench mkleft" >&2
@@ -145,18 +146,20 @@ bench() {
 
 echo "data: $CSV ($(du -m "$CSV" | cut -f1) MB), $PQ; merge: $LEFT ($LEFT_BY) x $RIGHT" >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-bench import \
+rm -f "$OUT"/*.times
+want() { [[ " $OPS " == *" $1 "* ]]; }
+want import && bench import \
   rx "$OUT/rx_import" "$RX" import "$CSV" --out "$OUT/rx_import" --overwrite --out-format parquet --format json -- \
   duck "$OUT/duck_import" $DK -csv-double import "$CSV" "$OUT/duck_import" -- \
   duckauto "$OUT/duckauto_import" $DK import "$CSV" "$OUT/duckauto_import"
-bench datastep \
+want datastep && bench datastep \
   rx "$OUT/rx_datastep" "$RX" datastep "$PQ" --out "$OUT/rx_datastep" --overwrite \
   --row-selection 'ArrDelay > 0 & !is.na(DepDelay)' \
   --transform 'Speed = Distance / (AirTime / 60)' \
   --transform 'LogDist = log(Distance)' \
   --transform 'Late15 = ifelse(ArrDelay > 15, 1, 0)' --format json -- \
   duck "$OUT/duck_datastep" $DK datastep "$PQ" "$OUT/duck_datastep"
-bench merge \
+want merge && bench merge \
   rx "$OUT/rx_merge" "$RX" merge "$LEFT" "$RIGHT" --type inner --by "$KEY" --out "$OUT/rx_merge" --overwrite --format json -- \
   duck "$OUT/duck_merge" $DK -by "$KEY" merge "$LEFT" "$RIGHT" "$OUT/duck_merge"
 
@@ -165,6 +168,7 @@ q() { $DK query "$1" 2>&1 | tr '\t' ' '; }
 pq() { echo "read_parquet('$1/**/*.parquet', union_by_name = true)"; }
 check() { # NAME SQL-over-{}: the same aggregate over both outputs
   local name=$1 sql=$2 a b
+  want "$name" || return 0
   if ! grep -q fail "$OUT/$name.rx.times" 2>/dev/null; then
     a=$(q "${sql//\{\}/$(pq "$OUT/rx_$name")}")
   else
@@ -179,6 +183,7 @@ check() { # NAME SQL-over-{}: the same aggregate over both outputs
   check datastep "SELECT count(*), round(sum(Speed) FILTER (WHERE isfinite(Speed)), 3), count(*) FILTER (WHERE NOT isfinite(Speed) OR Speed IS NULL), round(sum(LogDist), 3), sum(Late15) FROM {}"
   check merge "SELECT count(*), sum($KEY), sum(Seats), sum(ArrDelay), count(DISTINCT Maker) FROM {}"
   for op in import datastep merge; do
+    want "$op" || continue
     for who in rx duck; do
       [ -d "$OUT/${who}_$op" ] || continue
       cols=$(q "SELECT string_agg(column_name, ',') FROM (DESCRIBE SELECT * FROM $(pq "$OUT/${who}_$op"))" || true)
@@ -189,10 +194,10 @@ check() { # NAME SQL-over-{}: the same aggregate over both outputs
 
 MB=$(du -b "$CSV" | cut -f1)
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$OUT" "$MB" "$ROWS" "$RIGHT_ROWS" "$REPS" "$THREADS" "$LOAD_BEFORE" "$LOAD_AFTER" "$LEFT_BY" <<'PY'
+python3 - "$OUT" "$MB" "$ROWS" "$RIGHT_ROWS" "$REPS" "$THREADS" "$LOAD_BEFORE" "$LOAD_AFTER" "$LEFT_BY" "$OPS" <<'PY'
 import sys
 out, csv_bytes, rows, right_rows, reps, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]
-load_before, load_after, left_by = sys.argv[7], sys.argv[8], sys.argv[9]
+load_before, load_after, left_by, ops = sys.argv[7], sys.argv[8], sys.argv[9], sys.argv[10].split()
 mb = csv_bytes / 1e6
 
 def load(tag):
@@ -220,6 +225,8 @@ rows_ = [
 ]
 cpu = []
 for label, op, duck, target, is_csv in rows_:
+    if op not in ops:
+        continue
     rt, rr, rc = load(f"{op}.rx")
     dt, dr, dc = load(f"{op}.{duck}")
     cpu.append((label, rc, dc))
