@@ -413,8 +413,18 @@ func TestIntegrationMerge(t *testing.T) {
 			t.Fatalf("local merge: %v", err)
 		}
 		compareFrames(t, "oneToOne", e.readBack(t, compute.Parquet(out.Path)), e.readBack(t, compute.Parquet(lout.Path)))
+		// Different numbers of rows.
+		short := e.path("o2o-short")
+		if _, err := e.sc.Write(ctx, right, &compute.Step{Filter: mustParse(t, "!is.na(k)")}, compute.Output{Format: compute.FormatParquet, Path: short}); err != nil {
+			t.Fatal(err)
+		}
 		m = compute.Merge{Type: compute.MergeOneToOne}
-		_, err := e.sc.Merge(ctx, left, right, &m, compute.Output{Format: compute.FormatMemory})
+		_, err := e.sc.Merge(ctx, compute.Parquet(rp), compute.Parquet(short), &m, compute.Output{Format: compute.FormatMemory})
+		if err == nil || !strings.Contains(err.Error(), "rows") {
+			t.Errorf("oneToOne of 6 and 4 rows: got %v", err)
+		}
+		m = compute.Merge{Type: compute.MergeOneToOne}
+		_, err = e.sc.Merge(ctx, left, right, &m, compute.Output{Format: compute.FormatMemory})
 		if err == nil || !strings.Contains(err.Error(), "Parquet") {
 			t.Errorf("oneToOne of CSV inputs: got %v, want an error saying Parquet is needed", err)
 		}
