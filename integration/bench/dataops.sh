@@ -70,23 +70,28 @@ PQ=$DATA/airline_$ROWS.parquet
 [ -s "$CSV" ] || "$RX" gen --rows "$ROWS" --out "$CSV"
 [ -s "$PQ" ] || "$RX" gen --rows "$ROWS" --out "$PQ"
 
+want() { [[ " $OPS " == *" $1 "* ]]; }
+
 # Merge inputs.
 KEY=FlightKey
 KEY_R="$KEY = (CRSDepTime * 7919 + Distance * 104729 + Month * 31 + TaxiOut * 613) %% $RIGHT_ROWS"
 KEY_SQL="(CRSDepTime * 7919 + Distance * 104729 + Month * 31 + TaxiOut * 613) % $RIGHT_ROWS"
 RIGHT=$DATA/merge_right_$RIGHT_ROWS.parquet
-[ -s "$RIGHT" ] || $DK -by "$KEY" mkright "$RIGHT_ROWS" "$RIGHT"
 LEFT=$DATA/merge_left_${ROWS}_$RIGHT_ROWS
-# Made on every run (a few seconds): a dataset written by an older rxspark may
-# not be readable by this one.
-if "$RX" datastep "$PQ" --out "$LEFT" --overwrite --transform "$KEY_R" >"$OUT/mkleft.log" 2>&1; then
-  LEFT_BY="rxspark datastep"
-else
-  echo "rxspark datastep cannot make the merge key (see $OUT/mkleft.log); using duckbench mkleft" >&2
-  rm -rf "$LEFT"
-  [ -s "$LEFT.parquet" ] || $DK -by "$KEY" -keyexpr "$KEY_SQL" mkleft "$PQ" "$LEFT.parquet"
-  LEFT=$LEFT.parquet
-  LEFT_BY="duckbench mkleft"
+LEFT_BY="(no merge)"
+if want merge; then
+  [ -s "$RIGHT" ] || $DK -by "$KEY" mkright "$RIGHT_ROWS" "$RIGHT"
+  # Made on every run (a few seconds): a dataset written by an older rxspark
+  # may not be readable by this one.
+  if "$RX" datastep "$PQ" --out "$LEFT" --overwrite --transform "$KEY_R" >"$OUT/mkleft.log" 2>&1; then
+    LEFT_BY="rxspark datastep"
+  else
+    echo "rxspark datastep cannot make the merge key (see $OUT/mkleft.log); using duckbench mkleft" >&2
+    rm -rf "$LEFT"
+    [ -s "$LEFT.parquet" ] || $DK -by "$KEY" -keyexpr "$KEY_SQL" mkleft "$PQ" "$LEFT.parquet"
+    LEFT=$LEFT.parquet
+    LEFT_BY="duckbench mkleft"
+  fi
 fi
 
 # run TAG OUTDIR CMD...: runs CMD under /usr/bin/time -v after removing
@@ -147,7 +152,6 @@ bench() {
 echo "data: $CSV ($(du -m "$CSV" | cut -f1) MB), $PQ; merge: $LEFT ($LEFT_BY) x $RIGHT" >&2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -f "$OUT"/*.times
-want() { [[ " $OPS " == *" $1 "* ]]; }
 want import && bench import \
   rx "$OUT/rx_import" "$RX" import "$CSV" --out "$OUT/rx_import" --overwrite --out-format parquet --format json -- \
   duck "$OUT/duck_import" $DK -csv-double import "$CSV" "$OUT/duck_import" -- \
