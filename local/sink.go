@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +25,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	_ "github.com/rxspark/rxspark/internal/snappyfast" // fast Snappy pages
 
 	compute "github.com/rxspark/rxspark/context"
 )
@@ -390,12 +393,18 @@ func decodeNum(a arrow.Array, n int) ([]float64, error) {
 	defer f.Release()
 	fa := f.(*array.Float64)
 	vals := fa.Float64Values()
-	for i := range out {
-		x := vals[i]
-		if fa.IsNull(i) || math.IsInf(x, 0) {
-			x = math.NaN()
+	copy(out, vals[:n])
+	for i, x := range out {
+		if math.IsInf(x, 0) {
+			out[i] = math.NaN()
 		}
-		out[i] = x
+	}
+	if fa.NullN() > 0 {
+		for i := range out {
+			if fa.IsNull(i) {
+				out[i] = math.NaN()
+			}
+		}
 	}
 	return out, nil
 }
@@ -513,14 +522,83 @@ func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) er
 	if n == 0 {
 		return nil
 	}
-	total := s.rows.Add(n)
-	if s.out.Format == compute.FormatMemory && total > int64(s.out.Cap()) {
-		return fmt.Errorf("output: more than %d rows: %w (write to a file, or raise the row cap)", s.out.Cap(), compute.ErrTooManyRows)
+	if err := s.checkCap(n); err != nil {
+		return err
 	}
 	cols, err := s.decode(rec)
 	if err != nil {
 		return err
 	}
+	return s.store(ctx, order, cols, n)
+}
+
+// checkCap counts n more rows and fails once an in-memory output has more
+// than its cap.
+func (s *sink) checkCap(n int64) error {
+	total := s.rows.Add(n)
+	if s.out.Format == compute.FormatMemory && total > int64(s.out.Cap()) {
+		return fmt.Errorf("output: more than %d rows: %w (write to a file, or raise the row cap)", s.out.Cap(), compute.ErrTooManyRows)
+	}
+	return nil
+}
+
+// writeCols is Write for n rows already in the sink's column form (the data
+// step's own vectors, no Arrow round trip): numbers with NaN for NA,
+// logicals 1/0/-1, factor codes into cols[i].dict with -1 for NA. Factor
+// columns whose levels are given are recoded to those levels here.
+func (s *sink) writeCols(ctx context.Context, order int64, cols []outCol, n int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("output: write after commit or abort")
+	}
+	s.inflight.Add(1)
+	s.mu.Unlock()
+	defer s.inflight.Done()
+	if n == 0 {
+		return nil
+	}
+	if len(cols) != len(s.fields) {
+		return fmt.Errorf("output: a batch has %d columns, want %d", len(cols), len(s.fields))
+	}
+	if err := s.checkCap(int64(n)); err != nil {
+		return err
+	}
+	for i, f := range s.fields {
+		if f.Type != compute.Factor || s.known[i] == nil || slices.Equal(cols[i].dict, f.Levels) {
+			continue
+		}
+		remap := make([]int32, len(cols[i].dict))
+		for k, v := range cols[i].dict {
+			c, ok := s.known[i][v]
+			if !ok {
+				remap[k] = -2
+				continue
+			}
+			remap[k] = c
+		}
+		codes := make([]int32, n)
+		for r, k := range cols[i].codes[:n] {
+			if k < 0 {
+				codes[r] = -1
+				continue
+			}
+			if remap[k] == -2 {
+				return fmt.Errorf("output column %s: value %q is not one of the column's levels", f.Name, cols[i].dict[k])
+			}
+			codes[r] = remap[k]
+		}
+		cols[i] = outCol{codes: codes, dict: f.Levels}
+	}
+	return s.store(ctx, order, cols, int64(n))
+}
+
+// store encodes and keeps one batch of decoded columns.
+func (s *sink) store(ctx context.Context, order int64, cols []outCol, n int64) error {
+	var err error
 	seq := s.seq.Add(1)
 	if s.out.Format == compute.FormatMemory {
 		s.mu.Lock()
@@ -530,6 +608,9 @@ func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) er
 		return nil
 	}
 	var buf bytes.Buffer
+	// Room for the encoded batch up front: growing the buffer while the
+	// writer fills it costs a copy and zeroing each time.
+	buf.Grow(int(n)*len(s.fields)*9 + 64<<10)
 	switch s.out.Format {
 	case compute.FormatParquet:
 		err = s.encodeParquet(&buf, cols, int(n))
@@ -589,6 +670,28 @@ func (s *sink) writeFile(ctx context.Context, name string, b []byte) error {
 	return nil
 }
 
+// numValidBits is validBits for numbers: valid where not NaN. It counts
+// first, so a column without missing values costs one tight loop and no
+// bitmap.
+func numValidBits(x []float64) (*memory.Buffer, int) {
+	nulls := 0
+	for _, v := range x {
+		if v != v {
+			nulls++
+		}
+	}
+	if nulls == 0 {
+		return nil, 0
+	}
+	bits := make([]byte, (len(x)+7)/8)
+	for i, v := range x {
+		if v == v {
+			bits[i>>3] |= 1 << (i & 7)
+		}
+	}
+	return memory.NewBufferBytes(bits), nulls
+}
+
 // validBits returns a validity bitmap for the rows where ok is true (nil
 // when every row is valid) and the number of nulls.
 func validBits(n int, ok func(i int) bool) (*memory.Buffer, int) {
@@ -614,15 +717,12 @@ func (s *sink) arrowBatch(cols []outCol, n int) arrow.RecordBatch {
 		c := cols[i]
 		switch f.Type {
 		case compute.Numeric:
-			vals := make([]float64, n)
-			valid, nulls := validBits(n, func(r int) bool { return c.num[r] == c.num[r] })
-			for r, x := range c.num {
-				if x == x {
-					vals[r] = x
-				}
-			}
+			// The decoded values are the batch's own (decodeNum copies),
+			// so they serve as the values buffer: the writer ignores the
+			// NaNs under null slots.
+			valid, nulls := numValidBits(c.num[:n])
 			d := array.NewData(arrow.PrimitiveTypes.Float64, n,
-				[]*memory.Buffer{valid, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(vals))}, nil, nulls, 0)
+				[]*memory.Buffer{valid, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(c.num[:n]))}, nil, nulls, 0)
 			arrs[i] = array.NewFloat64Data(d)
 			d.Release()
 		case compute.Logical:

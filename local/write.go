@@ -6,10 +6,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
 	compute "github.com/rxspark/rxspark/context"
 )
 
@@ -92,18 +88,17 @@ func (c *Context) runStep(ctx context.Context, sc Scanner, src compute.DataSourc
 	}
 	ws := make([]*stepWorker, c.workers)
 	for i := range ws {
-		ws[i] = &stepWorker{step: st, fields: fields, ev: newEvaluator(), schema: parquetSchema(fields)}
+		ws[i] = &stepWorker{step: st, fields: fields, ev: newEvaluator()}
 	}
 	stats := &ScanStats{}
 	stop := startProgress(ctx, name, stats)
 	err := sc.Scan(ctx, ScanOptions{Workers: c.workers, Columns: cols, RowsPerChunk: rows, Stats: stats},
 		func(ctx context.Context, ch Chunk) error {
-			rec, err := ws[ch.Worker].chunk(ch)
+			cols, m, err := ws[ch.Worker].chunk(ch)
 			if err != nil {
 				return fmt.Errorf("%s:%d: %w", ch.Source, ch.FirstLine, err)
 			}
-			defer rec.Release()
-			return sk.Write(ctx, int64(ch.Index), rec)
+			return sk.writeCols(ctx, int64(ch.Index), cols, m)
 		})
 	stop()
 	if err != nil {
@@ -151,134 +146,128 @@ type stepWorker struct {
 	step   *compute.Step
 	fields []compute.Field
 	ev     *evaluator
-	schema *arrow.Schema
 	rows   []int32
 }
 
-// chunk evaluates the step over one chunk and returns the output rows.
-func (w *stepWorker) chunk(ch Chunk) (arrow.RecordBatch, error) {
+// chunk evaluates the step over one chunk and returns the output rows in
+// the sink's column form (see sink.writeCols) and their number.
+func (w *stepWorker) chunk(ch Chunk) ([]outCol, int, error) {
 	ev := w.ev
 	ev.reset(ch.Record)
 	n := ev.n
 	for _, t := range w.step.Transforms {
 		v, err := ev.eval(t.Expr)
 		if err != nil {
-			return nil, fmt.Errorf("transform %s: %w", t.Name, err)
+			return nil, 0, fmt.Errorf("transform %s: %w", t.Name, err)
 		}
 		ev.define(t.Name, v)
 	}
-	rows := w.rows[:0]
+	var rows []int32 // every row without a filter
+	m := n
 	if w.step.Filter != nil {
 		v, err := ev.eval(w.step.Filter)
 		if err != nil {
-			return nil, fmt.Errorf("row selection: %w", err)
+			return nil, 0, fmt.Errorf("row selection: %w", err)
 		}
 		l := v.asLgl(ev)
+		rows = w.rows[:0]
 		for i := 0; i < n; i++ {
 			if at8(l, i) == 1 {
 				rows = append(rows, int32(i))
 			}
 		}
-	} else {
-		for i := 0; i < n; i++ {
-			rows = append(rows, int32(i))
+		w.rows = rows
+		m = len(rows)
+		if rows == nil {
+			rows = []int32{}
 		}
 	}
-	w.rows = rows
-	arrs := make([]arrow.Array, len(w.fields))
-	release := func() {
-		for _, a := range arrs {
-			if a != nil {
-				a.Release()
-			}
-		}
-	}
+	cols := make([]outCol, len(w.fields))
 	for i, f := range w.fields {
 		v, err := ev.column(f.Name)
 		if err != nil {
-			release()
-			return nil, err
+			return nil, 0, err
 		}
 		v = ev.materialize(v)
-		a, err := w.array(f, v, rows)
-		if err != nil {
-			release()
-			return nil, fmt.Errorf("column %s: %w", f.Name, err)
+		if cols[i], err = w.column(f, v, rows, m); err != nil {
+			return nil, 0, fmt.Errorf("column %s: %w", f.Name, err)
 		}
-		arrs[i] = a
 	}
-	rec := array.NewRecordBatch(w.schema, arrs, int64(len(rows)))
-	release()
-	return rec, nil
+	return cols, m, nil
 }
 
-// array builds the output array of column f from the rows of v.
-func (w *stepWorker) array(f compute.Field, v *vec, rows []int32) (arrow.Array, error) {
-	m := len(rows)
+// column gathers the output rows of v (all of them when rows is nil) into
+// a fresh column: the sink keeps it while the evaluator's buffers are
+// reused by the next chunk.
+func (w *stepWorker) column(f compute.Field, v *vec, rows []int32, m int) (outCol, error) {
 	ev := w.ev
 	switch f.Type {
 	case compute.Numeric:
 		if v.t == compute.Factor {
-			return nil, errors.New("a factor where a number is expected")
+			return outCol{}, errors.New("a factor where a number is expected")
 		}
 		x := v.asNum(ev)
 		vals := make([]float64, m)
-		for k, r := range rows {
-			vals[k] = at(x, int(r))
-		}
-		valid, nulls := validBits(m, func(k int) bool { y := vals[k]; return y-y == 0 })
-		d := array.NewData(arrow.PrimitiveTypes.Float64, m,
-			[]*memory.Buffer{valid, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(vals))}, nil, nulls, 0)
-		defer d.Release()
-		return array.NewFloat64Data(d), nil
-	case compute.Logical:
-		if v.t == compute.Factor {
-			return nil, errors.New("a factor where a logical is expected")
-		}
-		l := v.asLgl(ev)
-		bits := make([]byte, (m+7)/8)
-		for k, r := range rows {
-			if at8(l, int(r)) == 1 {
-				bits[k>>3] |= 1 << (k & 7)
+		switch {
+		case len(x) < ev.n: // a constant
+			for k := range vals {
+				vals[k] = at(x, 0)
+			}
+		case rows == nil:
+			copy(vals, x[:m])
+		default:
+			for k, r := range rows {
+				vals[k] = x[r]
 			}
 		}
-		valid, nulls := validBits(m, func(k int) bool { return at8(l, int(rows[k])) >= 0 })
-		d := array.NewData(arrow.FixedWidthTypes.Boolean, m,
-			[]*memory.Buffer{valid, memory.NewBufferBytes(bits)}, nil, nulls, 0)
-		defer d.Release()
-		return array.NewBooleanData(d), nil
+		for k, y := range vals {
+			if y-y != 0 { // NaN or ±Inf: missing
+				vals[k] = math.NaN()
+			}
+		}
+		return outCol{num: vals}, nil
+	case compute.Logical:
+		if v.t == compute.Factor {
+			return outCol{}, errors.New("a factor where a logical is expected")
+		}
+		l := v.asLgl(ev)
+		vals := make([]int8, m)
+		switch {
+		case len(l) < ev.n: // a constant
+			for k := range vals {
+				vals[k] = at8(l, 0)
+			}
+		case rows == nil:
+			copy(vals, l[:m])
+		default:
+			for k, r := range rows {
+				vals[k] = l[r]
+			}
+		}
+		return outCol{lgl: vals}, nil
 	default:
-		var codes []int32
-		var levels []string
+		codes := make([]int32, m)
 		switch v.t {
 		case compute.Factor:
-			codes, levels = v.codes, v.levels
+			if rows == nil {
+				copy(codes, v.codes[:m])
+			} else {
+				for k, r := range rows {
+					codes[k] = v.codes[r]
+				}
+			}
+			return outCol{codes: codes, dict: v.levels}, nil
 		case compute.Unknown, compute.Numeric:
 			// NA: every row missing.
 			if v.t == compute.Numeric && !allNaN(v.num) {
-				return nil, errors.New("a number where a factor is expected")
+				return outCol{}, errors.New("a number where a factor is expected")
 			}
-		default:
-			return nil, fmt.Errorf("a %s where a factor is expected", v.t)
+			for k := range codes {
+				codes[k] = -1
+			}
+			return outCol{codes: codes}, nil
 		}
-		idx := make([]int32, m)
-		valid, nulls := validBits(m, func(k int) bool {
-			if codes == nil {
-				return false
-			}
-			c := codes[rows[k]]
-			if c >= 0 {
-				idx[k] = c
-				return true
-			}
-			return false
-		})
-		dict := stringData(levels)
-		defer dict.Release()
-		d := array.NewDataWithDictionary(csvDictType, m,
-			[]*memory.Buffer{valid, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(idx))}, nulls, 0, dict)
-		defer d.Release()
-		return array.MakeFromData(d), nil
+		return outCol{}, fmt.Errorf("a %s where a factor is expected", v.t)
 	}
 }
 

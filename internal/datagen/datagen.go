@@ -299,8 +299,16 @@ func arrowSchema(cols []column) *arrow.Schema {
 
 func writeParquet(ctx context.Context, f *os.File, spec Spec) error {
 	schema := arrowSchema(spec.block(0))
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(1<<18),
-		parquet.WithDictionaryDefault(false))
+	// Dictionary encoding for the string columns, as Spark, DuckDB and
+	// pyarrow write them; plain encoding for the numbers.
+	opts := []parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(1 << 18),
+		parquet.WithDictionaryDefault(false)}
+	for _, f := range schema.Fields() {
+		if f.Type.ID() == arrow.STRING {
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
+		}
+	}
+	props := parquet.NewWriterProperties(opts...)
 	pw, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return fmt.Errorf("datagen: %w", err)
