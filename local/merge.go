@@ -97,6 +97,8 @@ var _ compute.Merger = (*Context)(nil)
 // goes in the output.
 type batchWriter interface {
 	Write(ctx context.Context, order int64, rec arrow.RecordBatch) error
+	// writeCols takes n rows already in the sink's column form.
+	writeCols(ctx context.Context, order int64, cols []outCol, n int) error
 }
 
 // Order bases of the batches a merge writes.
@@ -622,6 +624,10 @@ type hashTable struct {
 	intern  map[string]int32
 	strs    []string
 	table   map[string]chain
+	// packed replaces table when the encoded key fits in 8 bytes (one
+	// numeric key, or up to two factor keys, ...): an integer map is
+	// several times cheaper to probe than a string map.
+	packed  map[uint64]chain
 	matched []atomic.Uint64 // bit per global row
 	bytes   atomic.Int64    // estimated footprint
 	limit   int64
@@ -840,10 +846,44 @@ func (h *hashTable) appendRowKey(buf []byte, b *buildBlock, r int) []byte {
 	return buf
 }
 
+// packKey turns an encoded key of at most 8 bytes into an integer.
+func packKey(key []byte) uint64 {
+	var b [8]byte
+	copy(b[:], key)
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// lookup returns the chain of rows whose key is the encoded key.
+func (h *hashTable) lookup(key []byte) (chain, bool) {
+	if h.packed != nil {
+		ch, ok := h.packed[packKey(key)]
+		return ch, ok
+	}
+	ch, ok := h.table[string(key)]
+	return ch, ok
+}
+
+// store sets the chain of an encoded key.
+func (h *hashTable) store(key []byte, ch chain) {
+	if h.packed != nil {
+		h.packed[packKey(key)] = ch
+		return
+	}
+	h.table[string(key)] = ch
+}
+
 // index builds the hash table over the blocks, keeping rows of equal keys
 // in input order.
 func (h *hashTable) index() {
-	h.table = make(map[string]chain)
+	width := 0
+	for _, k := range h.keys {
+		width += keyWidth(h.side.types[k])
+	}
+	if width <= 8 {
+		h.packed = make(map[uint64]chain)
+	} else {
+		h.table = make(map[string]chain)
+	}
 	h.start = make([]int64, len(h.blocks))
 	var buf []byte
 	for bi, b := range h.blocks {
@@ -854,15 +894,15 @@ func (h *hashTable) index() {
 			b.next[r] = noRef
 			ref := uint64(bi)<<32 | uint64(r)
 			buf = h.appendRowKey(buf[:0], b, r)
-			ch, ok := h.table[string(buf)]
+			ch, ok := h.lookup(buf)
 			if !ok {
-				h.table[string(buf)] = chain{ref, ref}
+				h.store(buf, chain{ref, ref})
 				continue
 			}
 			tb := h.blocks[ch.tail>>32]
 			tb.next[ch.tail&0xffffffff] = ref
 			ch.tail = ref
-			h.table[string(buf)] = ch
+			h.store(buf, ch)
 		}
 	}
 	h.matched = make([]atomic.Uint64, (h.rows+63)/64)
@@ -1005,15 +1045,15 @@ func (j *mergeJob) probeChunk(ctx context.Context, h *hashTable, ev *evaluator, 
 		if sub >= 1<<subBatchBits {
 			return fmt.Errorf("a chunk of the %s input gives more than %d output rows", ps.name, int64(mergeBatchRows)<<subBatchBits)
 		}
-		rec, err := j.outputBatch(h, vecs, rows)
+		cols, err := j.outputCols(h, vecs, rows)
 		if err != nil {
 			return err
 		}
-		defer rec.Release()
 		order := int64(c.Index)<<subBatchBits | sub
 		sub++
+		m := len(rows)
 		rows = rows[:0]
-		return w.Write(ctx, order, rec)
+		return w.writeCols(ctx, order, cols, m)
 	}
 	for r := range n {
 		buf = buf[:0]
@@ -1032,7 +1072,7 @@ func (j *mergeJob) probeChunk(ctx context.Context, h *hashTable, ev *evaluator, 
 				buf = append(buf, byte(v.lgl[r]))
 			}
 		}
-		ch, ok := h.table[string(buf)]
+		ch, ok := h.lookup(buf)
 		if !ok {
 			if keepProbe {
 				rows = append(rows, joined{int32(r), noRef})
@@ -1067,14 +1107,14 @@ func (j *mergeJob) writeUnmatched(ctx context.Context, h *hashTable, w batchWrit
 		if len(rows) == 0 {
 			return nil
 		}
-		rec, err := j.outputBatch(h, nil, rows)
+		cols, err := j.outputCols(h, nil, rows)
 		if err != nil {
 			return err
 		}
-		defer rec.Release()
+		m := len(rows)
 		rows = rows[:0]
 		order++
-		return w.Write(ctx, order-1, rec)
+		return w.writeCols(ctx, order-1, cols, m)
 	}
 	for bi, b := range h.blocks {
 		if err := ctx.Err(); err != nil {
@@ -1096,23 +1136,17 @@ func (j *mergeJob) writeUnmatched(ctx context.Context, h *hashTable, w batchWrit
 	return flush()
 }
 
-// outputBatch builds the output rows: vecs are the streamed chunk's
-// columns (nil when no row has a streamed part).
-func (j *mergeJob) outputBatch(h *hashTable, vecs []mcol, rows []joined) (arrow.RecordBatch, error) {
+// outputCols builds the output rows in the sink's column form: vecs are
+// the streamed chunk's columns (nil when no row has a streamed part). A
+// factor column's dictionary holds the levels the batch uses, in order of
+// first use.
+func (j *mergeJob) outputCols(h *hashTable, vecs []mcol, rows []joined) ([]outCol, error) {
 	probe := 1 - j.build
-	arrs := make([]arrow.Array, len(j.fields))
-	defer func() {
-		for _, a := range arrs {
-			if a != nil {
-				a.Release()
-			}
-		}
-	}()
-	schema := make([]arrow.Field, len(j.fields))
-	// pick returns, for output row i, the side that gives the value and
-	// the column on it, or -1.
+	cols := make([]outCol, len(j.fields))
 	for oi, f := range j.fields {
 		src := j.srcs[oi]
+		// pick returns, for an output row, the side that gives the value
+		// and the column on it, or -1.
 		pick := func(row joined) (side, col int) {
 			for s := range 2 {
 				if src.col[s] < 0 {
@@ -1126,9 +1160,8 @@ func (j *mergeJob) outputBatch(h *hashTable, vecs []mcol, rows []joined) (arrow.
 		}
 		switch f.Type {
 		case compute.Numeric:
-			b := array.NewFloat64Builder(memory.DefaultAllocator)
-			b.Reserve(len(rows))
-			for _, row := range rows {
+			vals := make([]float64, len(rows))
+			for i, row := range rows {
 				s, col := pick(row)
 				x := math.NaN()
 				switch {
@@ -1138,43 +1171,58 @@ func (j *mergeJob) outputBatch(h *hashTable, vecs []mcol, rows []joined) (arrow.
 				default:
 					x = h.blocks[row.build>>32].num[col][row.build&0xffffffff]
 				}
-				if x != x {
-					b.AppendNull()
-				} else {
-					b.UnsafeAppend(x)
-				}
+				vals[i] = x
 			}
-			arrs[oi] = b.NewArray()
-			b.Release()
+			cols[oi] = outCol{num: vals}
 		case compute.Factor:
-			b := array.NewStringBuilder(memory.DefaultAllocator)
-			b.Reserve(len(rows))
-			for _, row := range rows {
+			codes := make([]int32, len(rows))
+			var dict []string
+			// Output codes of the streamed side's codes (by column) and of
+			// the table's interned strings.
+			probeCode := map[int]map[int32]int32{}
+			buildCode := map[int32]int32{}
+			for i, row := range rows {
 				s, col := pick(row)
+				out := int32(-1)
 				switch {
 				case s < 0:
-					b.AppendNull()
 				case s == probe:
 					v := &vecs[col]
 					if code := v.codes[row.probe]; code >= 0 {
-						b.Append(v.level(code))
-					} else {
-						b.AppendNull()
+						m := probeCode[col]
+						if m == nil {
+							m = map[int32]int32{}
+							probeCode[col] = m
+						}
+						c, ok := m[code]
+						if !ok {
+							c = int32(len(dict))
+							dict = append(dict, v.level(code))
+							m[code] = c
+						}
+						out = c
 					}
 				default:
 					if code := h.blocks[row.build>>32].codes[col][row.build&0xffffffff]; code >= 0 {
-						b.Append(h.strs[code])
-					} else {
-						b.AppendNull()
+						c, ok := buildCode[code]
+						if !ok {
+							c = int32(len(dict))
+							dict = append(dict, h.strs[code])
+							buildCode[code] = c
+						}
+						out = c
 					}
 				}
+				codes[i] = out
 			}
-			arrs[oi] = b.NewArray()
-			b.Release()
+			// The same text from both sides must be one level.
+			cols[oi] = outCol{codes: codes, dict: dict}
+			if len(probeCode) > 0 && len(buildCode) > 0 || len(probeCode) > 1 {
+				cols[oi] = dedupDict(cols[oi])
+			}
 		case compute.Logical:
-			b := array.NewBooleanBuilder(memory.DefaultAllocator)
-			b.Reserve(len(rows))
-			for _, row := range rows {
+			vals := make([]int8, len(rows))
+			for i, row := range rows {
 				s, col := pick(row)
 				x := int8(-1)
 				switch {
@@ -1184,18 +1232,37 @@ func (j *mergeJob) outputBatch(h *hashTable, vecs []mcol, rows []joined) (arrow.
 				default:
 					x = h.blocks[row.build>>32].lgl[col][row.build&0xffffffff]
 				}
-				if x < 0 {
-					b.AppendNull()
-				} else {
-					b.UnsafeAppend(x == 1)
-				}
+				vals[i] = x
 			}
-			arrs[oi] = b.NewArray()
-			b.Release()
+			cols[oi] = outCol{lgl: vals}
 		default:
 			return nil, fmt.Errorf("column %s: type %s cannot be merged", f.Name, f.Type)
 		}
-		schema[oi] = arrow.Field{Name: f.Name, Type: arrs[oi].DataType(), Nullable: true}
 	}
-	return array.NewRecordBatch(arrow.NewSchema(schema, nil), arrs, int64(len(rows))), nil
+	return cols, nil
+}
+
+// dedupDict merges repeated texts of a factor column's dictionary.
+func dedupDict(c outCol) outCol {
+	first := make(map[string]int32, len(c.dict))
+	remap := make([]int32, len(c.dict))
+	var dict []string
+	for k, v := range c.dict {
+		i, ok := first[v]
+		if !ok {
+			i = int32(len(dict))
+			first[v] = i
+			dict = append(dict, v)
+		}
+		remap[k] = i
+	}
+	if len(dict) == len(c.dict) {
+		return c
+	}
+	for r, k := range c.codes {
+		if k >= 0 {
+			c.codes[r] = remap[k]
+		}
+	}
+	return outCol{codes: c.codes, dict: dict}
 }
