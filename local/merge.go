@@ -620,10 +620,10 @@ type hashTable struct {
 	start  []int64 // global row number of each block's first row
 	rows   int64
 	// Interned factor strings, shared by all factor columns.
-	mu      sync.Mutex
-	intern  map[string]int32
-	strs    []string
-	table   map[string]chain
+	mu     sync.Mutex
+	intern map[string]int32
+	strs   []string
+	table  map[string]chain
 	// packed replaces table when the encoded key fits in 8 bytes (one
 	// numeric key, or up to two factor keys, ...): an integer map is
 	// several times cheaper to probe than a string map.
