@@ -65,8 +65,14 @@ go build -o "$BIN/rxspark" ./cmd/rxspark
 RX=$BIN/rxspark
 DK="$BIN/duckbench -threads $THREADS $DUCK_FLAGS"
 
-CSV=$DATA/airline_$ROWS.csv
-PQ=$DATA/airline_$ROWS.parquet
+# The data files are named after the generator's source, so a changed
+# generator makes new ones (and the stale ones of this script are removed).
+GENV=$(cat internal/datagen/*.go cmd/rxspark/gen.go | sha1sum | cut -c1-8)
+CSV=$DATA/airline_${ROWS}_$GENV.csv
+PQ=$DATA/airline_${ROWS}_$GENV.parquet
+for f in "$DATA"/airline_"$ROWS"_*.csv "$DATA"/airline_"$ROWS"_*.parquet; do
+  [ -e "$f" ] && [ "$f" != "$CSV" ] && [ "$f" != "$PQ" ] && rm -f "$f"
+done
 [ -s "$CSV" ] || "$RX" gen --rows "$ROWS" --out "$CSV"
 [ -s "$PQ" ] || "$RX" gen --rows "$ROWS" --out "$PQ"
 
