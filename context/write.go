@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 )
 
 // Step describes a data step as data: RevoScaleR's rxDataStep and rxImport
@@ -488,4 +489,55 @@ func unionLevels(a, b []string) []string {
 // Merger is implemented by compute contexts that merge data sources.
 type Merger interface {
 	Merge(ctx context.Context, left, right DataSource, m *Merge, out Output) (*WriteResult, error)
+}
+
+// AppendLevels combines an existing dataset's levels with the values of
+// appended rows so that existing codes stay valid: the old levels when they
+// cover the new values; else, if the old levels are sorted, the sorted
+// union; else the old levels followed by the new values they lack. Without
+// old levels (nil) the levels stay unknown (nil). Both compute contexts
+// update a dataset description with it.
+func AppendLevels(old, add []string) []string {
+	if old == nil {
+		return nil
+	}
+	have := make(map[string]bool, len(old))
+	for _, l := range old {
+		have[l] = true
+	}
+	var extra []string
+	for _, v := range add {
+		if !have[v] {
+			have[v] = true
+			extra = append(extra, v)
+		}
+	}
+	out := append(append([]string{}, old...), extra...)
+	if len(extra) > 0 && sort.StringsAreSorted(old) {
+		sort.Strings(out)
+	}
+	return out
+}
+
+// DistinctLevels returns fields with repeated given levels removed (a
+// repeated level codes as its first occurrence, so the text of every value
+// is kept), as both compute contexts write them.
+func DistinctLevels(fields []Field) []Field {
+	out := make([]Field, len(fields))
+	for i, f := range fields {
+		out[i] = f
+		if f.Type != Factor || f.Levels == nil {
+			continue
+		}
+		seen := make(map[string]bool, len(f.Levels))
+		lv := make([]string, 0, len(f.Levels))
+		for _, l := range f.Levels {
+			if !seen[l] {
+				seen[l] = true
+				lv = append(lv, l)
+			}
+		}
+		out[i].Levels = lv
+	}
+	return out
 }

@@ -506,16 +506,9 @@ func decodeFactor(a arrow.Array, n int, known map[string]int32, levels []string)
 // Boolean for logical. Empty batches are skipped. order values need not be
 // contiguous.
 func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.enter(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errors.New("output: write after commit or abort")
-	}
-	s.inflight.Add(1)
-	s.mu.Unlock()
 	defer s.inflight.Done()
 
 	n := rec.NumRows()
@@ -530,6 +523,21 @@ func (s *sink) Write(ctx context.Context, order int64, rec arrow.RecordBatch) er
 		return err
 	}
 	return s.store(ctx, order, cols, n)
+}
+
+// enter admits one write: it fails after Commit or Abort, or when ctx is
+// done; on success the caller calls s.inflight.Done when it has finished.
+func (s *sink) enter(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("output: write after commit or abort")
+	}
+	s.inflight.Add(1)
+	return nil
 }
 
 // checkCap counts n more rows and fails once an in-memory output has more
@@ -547,16 +555,9 @@ func (s *sink) checkCap(n int64) error {
 // logicals 1/0/-1, factor codes into cols[i].dict with -1 for NA. Factor
 // columns whose levels are given are recoded to those levels here.
 func (s *sink) writeCols(ctx context.Context, order int64, cols []outCol, n int) error {
-	if err := ctx.Err(); err != nil {
+	if err := s.enter(ctx); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return errors.New("output: write after commit or abort")
-	}
-	s.inflight.Add(1)
-	s.mu.Unlock()
 	defer s.inflight.Done()
 	if n == 0 {
 		return nil
@@ -936,40 +937,13 @@ func (s *sink) finalFields() []compute.Field {
 			vals = out[i].Levels
 		}
 		if s.appendMeta != nil {
-			out[i].Levels = mergeLevels(old, vals)
+			out[i].Levels = compute.AppendLevels(old, vals)
 		} else if s.seen[i] != nil {
 			if vals == nil {
 				vals = []string{}
 			}
 			out[i].Levels = vals
 		}
-	}
-	return out
-}
-
-// mergeLevels combines an existing dataset's levels with the values of
-// appended rows so that existing codes stay valid: the old levels when they
-// cover the new values; else, if the old levels are sorted, the sorted
-// union; else the old levels followed by the new values they lack.
-func mergeLevels(old, vals []string) []string {
-	if old == nil {
-		// The dataset did not record levels: they are discovered when read.
-		return nil
-	}
-	have := make(map[string]bool, len(old))
-	for _, l := range old {
-		have[l] = true
-	}
-	var extra []string
-	for _, v := range vals {
-		if !have[v] {
-			have[v] = true
-			extra = append(extra, v)
-		}
-	}
-	out := append(append([]string{}, old...), extra...)
-	if len(extra) > 0 && sort.StringsAreSorted(old) {
-		sort.Strings(out)
 	}
 	return out
 }

@@ -63,7 +63,7 @@ func (c *Context) Write(ctx context.Context, src compute.DataSource, st *compute
 		// The step reads no column (constants only): read one for the rows.
 		cols = []string{schema.Fields[0].Name}
 	}
-	fields = stepLevels(fields)
+	fields = compute.DistinctLevels(fields)
 	sk, err := c.openSink(ctx, out, fields)
 	if err != nil {
 		return nil, err
@@ -114,31 +114,6 @@ func (c *Context) runStep(ctx context.Context, sc Scanner, src compute.DataSourc
 	res.RowsRead = stats.Rows.Load()
 	res.BadLines = stats.BadLines.Load()
 	return res, nil
-}
-
-// stepLevels returns the output fields with the levels known before any
-// row is read (a source column's recorded levels, those of
-// factor(x, levels = c(...)) transforms: compute.LevelsOf, which the step's
-// validation applies), without repeated levels (a repeated level codes as
-// its first occurrence, so the text of every value is kept).
-func stepLevels(fields []compute.Field) []compute.Field {
-	out := make([]compute.Field, len(fields))
-	for i, f := range fields {
-		out[i] = f
-		if f.Type != compute.Factor || f.Levels == nil {
-			continue
-		}
-		seen := make(map[string]bool, len(f.Levels))
-		lv := make([]string, 0, len(f.Levels))
-		for _, l := range f.Levels {
-			if !seen[l] {
-				seen[l] = true
-				lv = append(lv, l)
-			}
-		}
-		out[i].Levels = lv
-	}
-	return out
 }
 
 // stepWorker holds one worker's state of a data step.

@@ -537,7 +537,7 @@ func (c *Context) emitRows(ctx context.Context, name string, src rowSource, fiel
 	onProgress := func(done, _, read int64) {
 		progress(compute.Progress{Pass: name, Chunks: done, Bytes: read, Elapsed: time.Since(start)})
 	}
-	fields = distinctLevels(fields)
+	fields = compute.DistinctLevels(fields)
 	res := &compute.WriteResult{Format: out.Format.String(), Schema: &compute.Schema{Fields: append([]compute.Field(nil), fields...)}}
 	if out.Format == compute.FormatMemory {
 		res.Output = "memory"
@@ -1046,7 +1046,7 @@ func (c *Context) appendParts(ctx context.Context, tgt *writeTarget, names []str
 	for i, f := range tgt.existing.Fields {
 		merged[i] = f
 		if f.Type == compute.Factor {
-			merged[i].Levels = appendLevels(f.Levels, res.Schema.Fields[i].Levels)
+			merged[i].Levels = compute.AppendLevels(f.Levels, res.Schema.Fields[i].Levels)
 		}
 	}
 	var moved []string
@@ -1074,57 +1074,6 @@ func (c *Context) appendParts(ctx context.Context, tgt *writeTarget, names []str
 	defer cancel()
 	_ = tgt.wfs.Remove(rctx, tgt.tmp, true)
 	return nil
-}
-
-// appendLevels combines an existing dataset's levels with those of the
-// appended rows as the local context does, so that both write the same
-// description: the old levels when they cover the new values; else, if the
-// old levels are sorted, the sorted union; else the old levels followed by
-// the new values they lack. Without old levels (nil) the levels stay
-// unknown.
-func appendLevels(have, add []string) []string {
-	if have == nil {
-		return nil
-	}
-	seen := make(map[string]bool, len(have))
-	for _, l := range have {
-		seen[l] = true
-	}
-	var extra []string
-	for _, l := range add {
-		if !seen[l] {
-			seen[l] = true
-			extra = append(extra, l)
-		}
-	}
-	out := append(append([]string{}, have...), extra...)
-	if len(extra) > 0 && sort.StringsAreSorted(have) {
-		sort.Strings(out)
-	}
-	return out
-}
-
-// distinctLevels returns the fields with repeated given levels removed (a
-// repeated level codes as its first occurrence), as the local context
-// writes them.
-func distinctLevels(fields []compute.Field) []compute.Field {
-	out := make([]compute.Field, len(fields))
-	for i, f := range fields {
-		out[i] = f
-		if f.Type != compute.Factor || f.Levels == nil {
-			continue
-		}
-		seen := make(map[string]bool, len(f.Levels))
-		lv := make([]string, 0, len(f.Levels))
-		for _, l := range f.Levels {
-			if !seen[l] {
-				seen[l] = true
-				lv = append(lv, l)
-			}
-		}
-		out[i].Levels = lv
-	}
-	return out
 }
 
 // collectFrame runs rel as a query (at most limit+1 rows) and decodes the

@@ -247,12 +247,12 @@ func TestAppendLevels(t *testing.T) {
 		{[]string{"a", "c"}, []string{"c"}, []string{"a", "c"}},
 		{nil, []string{"c"}, nil},
 	} {
-		got := appendLevels(tc.have, tc.add)
+		got := compute.AppendLevels(tc.have, tc.add)
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") || (got == nil) != (tc.want == nil) {
 			t.Errorf("appendLevels(%q, %q) = %q, want %q", tc.have, tc.add, got, tc.want)
 		}
 	}
-	f := distinctLevels([]compute.Field{{Name: "f", Type: compute.Factor, Levels: []string{"x", "y", "x"}}})
+	f := compute.DistinctLevels([]compute.Field{{Name: "f", Type: compute.Factor, Levels: []string{"x", "y", "x"}}})
 	if strings.Join(f[0].Levels, ",") != "x,y" {
 		t.Errorf("distinctLevels: %v", f[0].Levels)
 	}
