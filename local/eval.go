@@ -20,6 +20,9 @@ type vec struct {
 	t compute.Type
 	// scalar vectors hold one value that stands for every row.
 	scalar bool
+	// complete is set on a numeric column known to have no missing (or
+	// non-finite) value, so that consumers can skip checking.
+	complete bool
 	num    []float64
 	lgl    []int8
 	codes  []int32
@@ -204,7 +207,7 @@ func (ev *evaluator) fromArrow(a arrow.Array, name string) (*vec, error) {
 	case *array.Float64:
 		vals := arr.Float64Values()
 		if arr.NullN() == 0 && allFinite(vals) {
-			return &vec{t: compute.Numeric, num: vals}, nil
+			return &vec{t: compute.Numeric, num: vals, complete: true}, nil
 		}
 		out := ev.floats(n)
 		for i, x := range vals {
