@@ -23,10 +23,10 @@ type vec struct {
 	// complete is set on a numeric column known to have no missing (or
 	// non-finite) value, so that consumers can skip checking.
 	complete bool
-	num    []float64
-	lgl    []int8
-	codes  []int32
-	levels []string
+	num      []float64
+	lgl      []int8
+	codes    []int32
+	levels   []string
 }
 
 func (v *vec) len() int {
