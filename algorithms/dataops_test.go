@@ -170,3 +170,17 @@ func TestDataStepBadInputFailsBeforeWriting(t *testing.T) {
 		}
 	}
 }
+
+// TestTransformSyntaxErrorPosition checks that a syntax error in a
+// transform's expression is placed in the whole "name = expression" text.
+func TestTransformSyntaxErrorPosition(t *testing.T) {
+	_, err := algorithms.DataStep(context.Background(), compute.CSV(flights), compute.Output{},
+		&algorithms.DataStepOptions{Context: local.New(), Transforms: []string{"x = dep_delay +"}})
+	var se *compute.SyntaxError
+	if !errors.As(err, &se) {
+		t.Fatalf("err = %v, want a syntax error", err)
+	}
+	if se.Src != "x = dep_delay +" || se.Pos != len("x = dep_delay +") {
+		t.Fatalf("syntax error at %d of %q", se.Pos, se.Src)
+	}
+}

@@ -6,6 +6,7 @@
 package algorithms
 
 import (
+	"errors"
 	"fmt"
 
 	compute "github.com/rxspark/rxspark/context"
@@ -108,6 +109,11 @@ func parseAssignment(s string) (string, compute.Expr, error) {
 			}
 			rhs, err := compute.ParseExpr(s[i+1:])
 			if err != nil {
+				// Report the position in the whole assignment.
+				var se *compute.SyntaxError
+				if errors.As(err, &se) && se.Src == s[i+1:] {
+					return "", nil, &compute.SyntaxError{Src: s, Pos: se.Pos + i + 1, Msg: se.Msg}
+				}
 				return "", nil, err
 			}
 			return col.Name, rhs, nil
