@@ -305,46 +305,35 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
 		}
 		all = allFinite(col[:n])
 	}
-	if all {
-		for s := range w.sets {
-			states := w.gstate[s]
-			if len(states) == 0 {
-				continue
-			}
-			var codes []int32
-			if len(states) > 1 {
-				codes = w.gcodes[s][:n]
-			}
-			accumulate(a.Kind, i, states, codes, n, args, nil, &w.scratch)
-		}
-		return nil
-	}
 	use := w.rows[:0]
-	all = true
-	for r := 0; r < n; r++ {
-		ok := mask[r] && (where == nil || at8(where, r) == 1)
-		if ok && wt != nil {
-			x := wt[r]
-			ok = x > 0 && x-x == 0
-		}
-		if ok {
-			for _, col := range args {
-				if x := col[r]; x-x != 0 {
-					ok = false
-					break
+	if !all {
+		all = true
+		for r := 0; r < n; r++ {
+			ok := mask[r] && (where == nil || at8(where, r) == 1)
+			if ok && wt != nil {
+				x := wt[r]
+				ok = x > 0 && x-x == 0
+			}
+			if ok {
+				for _, col := range args {
+					if x := col[r]; x-x != 0 {
+						ok = false
+						break
+					}
 				}
 			}
+			if ok {
+				use = append(use, int32(r))
+			} else {
+				all = false
+			}
 		}
-		if ok {
-			use = append(use, int32(r))
-		} else {
-			all = false
-		}
+		w.rows = use
 	}
-	w.rows = use
 	// Gather the used rows (unless every row is used).
-	cols, wv := args, wt
+	m, cols, wv := n, args, wt
 	if !all {
+		m = len(use)
 		if cap(w.gbuf) < len(args) {
 			w.gbuf = make([][]float64, len(args))
 		}
@@ -364,13 +353,17 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
 		}
 		gc := w.gcodes[s]
 		var codes []int32
-		if len(states) > 1 {
-			codes = make([]int32, len(use))
+		switch {
+		case len(states) == 1:
+		case all:
+			codes = gc[:n]
+		default:
+			codes = make([]int32, m)
 			for k, r := range use {
 				codes[k] = gc[r]
 			}
 		}
-		accumulate(a.Kind, i, states, codes, len(use), cols, wv, &w.scratch)
+		accumulate(a.Kind, i, states, codes, m, cols, wv, &w.scratch)
 	}
 	return nil
 }
