@@ -1177,9 +1177,10 @@ func (j *mergeJob) outputCols(h *hashTable, vecs []mcol, rows []joined) ([]outCo
 		case compute.Factor:
 			codes := make([]int32, len(rows))
 			var dict []string
-			// Output codes of the streamed side's codes (by column) and of
-			// the table's interned strings.
-			probeCode := map[int]map[int32]int32{}
+			// Output codes of the streamed side's codes (an output column
+			// takes its streamed values from one column, src.col[probe]) and
+			// of the table's interned strings.
+			probeCode := map[int32]int32{}
 			buildCode := map[int32]int32{}
 			for i, row := range rows {
 				s, col := pick(row)
@@ -1189,16 +1190,11 @@ func (j *mergeJob) outputCols(h *hashTable, vecs []mcol, rows []joined) ([]outCo
 				case s == probe:
 					v := &vecs[col]
 					if code := v.codes[row.probe]; code >= 0 {
-						m := probeCode[col]
-						if m == nil {
-							m = map[int32]int32{}
-							probeCode[col] = m
-						}
-						c, ok := m[code]
+						c, ok := probeCode[code]
 						if !ok {
 							c = int32(len(dict))
 							dict = append(dict, v.level(code))
-							m[code] = c
+							probeCode[code] = c
 						}
 						out = c
 					}
@@ -1217,7 +1213,7 @@ func (j *mergeJob) outputCols(h *hashTable, vecs []mcol, rows []joined) ([]outCo
 			}
 			// The same text from both sides must be one level.
 			cols[oi] = outCol{codes: codes, dict: dict}
-			if len(probeCode) > 0 && len(buildCode) > 0 || len(probeCode) > 1 {
+			if len(probeCode) > 0 && len(buildCode) > 0 {
 				cols[oi] = dedupDict(cols[oi])
 			}
 		case compute.Logical:
