@@ -73,20 +73,10 @@ func (f *fileWriter) Close() error {
 }
 
 // RemoveAll deletes a path and everything under it; a missing path is not
-// an error. The root directory is never removed.
+// an error. The root directory is never removed (see Remove).
 func (c *Client) RemoveAll(ctx context.Context, name string) error {
-	p, _, err := c.resolve(name)
-	if err != nil {
+	if err := c.Remove(ctx, name, true); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
-	}
-	if p == "/" {
-		return fmt.Errorf("hdfs: remove %s: refusing to remove the root directory", name)
-	}
-	if err := ctx.Err(); err != nil {
-		return wrap("remove", name, err)
-	}
-	if err := c.c.RemoveAll(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return wrap("remove", name, err)
 	}
 	return nil
 }
