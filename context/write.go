@@ -2,6 +2,8 @@ package compute
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -187,6 +189,22 @@ func (o Output) Cap() int {
 		return o.MaxRows
 	}
 	return DefaultMaxRows
+}
+
+// OutputTempPath returns a fresh temporary name beside an output path,
+// path.rxspark-tmp-<random>, where both compute contexts write an output
+// before renaming it onto path.
+func OutputTempPath(path string) string { return path + ".rxspark-tmp-" + randomSuffix() }
+
+// OutputAsidePath returns a fresh name beside an output path,
+// path.rxspark-old-<random>, where an output being overwritten is moved
+// until the new one is in place.
+func OutputAsidePath(path string) string { return path + ".rxspark-old-" + randomSuffix() }
+
+func randomSuffix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }
 
 // ErrOutputExists is wrapped by the error for an output that exists while

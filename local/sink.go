@@ -3,8 +3,6 @@ package local
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,7 +172,7 @@ func (c *Context) openSink(ctx context.Context, out compute.Output, fields []com
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.tmp = s.path + ".rxspark-tmp-" + randomHex()
+	s.tmp = compute.OutputTempPath(s.path)
 	if err := w.MkdirAll(ctx, s.tmp); err != nil {
 		_ = w.RemoveAll(context.WithoutCancel(ctx), s.tmp)
 		return nil, fmt.Errorf("output %s: creating the temporary directory: %w", out.Path, err)
@@ -191,12 +189,6 @@ func cloneFields(fields []compute.Field) []compute.Field {
 		}
 	}
 	return out
-}
-
-func randomHex() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // joinPath joins a directory and a name in the style of the directory
@@ -1071,7 +1063,7 @@ func (s *sink) commit(ctx context.Context) (*compute.WriteResult, error) {
 // the old output is moved aside, the new one renamed into place, and the old
 // one removed (moved back if the rename fails).
 func (s *sink) publishOverwrite(ctx context.Context) error {
-	old := s.path + ".rxspark-old-" + randomHex()
+	old := compute.OutputAsidePath(s.path)
 	if err := s.fsys.Rename(ctx, s.path, old); err != nil {
 		return fmt.Errorf("output %s: moving the old output aside: %w", s.out.Path, err)
 	}

@@ -417,9 +417,7 @@ func (c *Context) prepareOutput(ctx context.Context, out compute.Output) (*write
 	if !ok {
 		return nil, errors.New("spark: the HDFS client cannot write outputs")
 	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	tmp := p + ".rxspark-tmp-" + hex.EncodeToString(b[:])
+	tmp := compute.OutputTempPath(p)
 	t := &writeTarget{path: p, tmp: tmp, sparkTmp: c.sparkHDFS(tmp), format: out.Format,
 		overwrite: out.Overwrite, appendTo: out.Append, fsys: fsys, wfs: wfs}
 	st, err := fsys.Stat(ctx, p)
@@ -1016,7 +1014,7 @@ func (t *writeTarget) replace(ctx context.Context) error {
 		}
 		return nil
 	}
-	old := strings.Replace(t.tmp, ".rxspark-tmp-", ".rxspark-old-", 1)
+	old := compute.OutputAsidePath(t.path)
 	if err := t.wfs.Rename(ctx, t.path, old); err != nil {
 		return fmt.Errorf("spark: output %s: moving the existing output aside: %w", t.path, err)
 	}
