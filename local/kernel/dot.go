@@ -7,10 +7,22 @@ package kernel
 // The work is tiled: 2×3 tiles of column pairs with one accumulator per pair
 // (each row loads 5 values for 6 products; larger tiles make the Go compiler
 // spill registers), 2×2 and 2×1 tiles for the remaining columns. The 2×3
-// tiles, nearly all the work, run through dot2x3Impl: the portable loop, or
-// AVX2 FMA code on amd64 CPUs that have it (dot_amd64.s).
-func crossUpper(cp []float64, p int, a, b []float64, stride, n int) {
+// tiles, nearly all the work, and the others run through the *Impl
+// functions: the portable loops, or AVX2 FMA code on amd64 CPUs that have it
+// (dot_amd64.s).
+//
+// The tiles also prefetch the slices of next, one per tile while they last, so that the next sub-block comes from memory while this one is
+// computed (where the CPU supports it).
+func crossUpper(cp []float64, p int, a, b []float64, stride, n int, next [][]float64) {
 	col := func(x []float64, j int) []float64 { return x[j*stride : j*stride+n : j*stride+n] }
+	pf := func() []float64 {
+		if len(next) == 0 {
+			return nil
+		}
+		x := next[0]
+		next = next[1:]
+		return x
+	}
 	i := 0
 	for ; i+2 <= p; i += 2 {
 		a0, a1 := col(a, i), col(a, i+1)
@@ -20,30 +32,30 @@ func crossUpper(cp []float64, p int, a, b []float64, stride, n int) {
 			// Symmetric case: the diagonal 2×2 block and the next column in
 			// one 2×3 tile (one redundant product, s10, but the tile's
 			// better ratio of loads to products).
-			s00, s01, s02, _, s11, s12 := dot2x3Impl(a0, a1, col(b, i), col(b, i+1), col(b, i+2))
+			s00, s01, s02, _, s11, s12 := dot2x3Impl(a0, a1, col(b, i), col(b, i+1), col(b, i+2), pf())
 			r0[i], r0[i+1], r0[i+2] = s00, s01, s02
 			r1[i+1], r1[i+2] = s11, s12
 			j = i + 3
 		} else {
-			r0[i], r0[i+1], r1[i+1] = dotSym2(a0, a1, col(b, i), col(b, i+1))
+			r0[i], r0[i+1], r1[i+1] = dotSym2Impl(a0, a1, col(b, i), col(b, i+1), pf())
 		}
 		for ; j+3 <= p; j += 3 {
-			s00, s01, s02, s10, s11, s12 := dot2x3Impl(a0, a1, col(b, j), col(b, j+1), col(b, j+2))
+			s00, s01, s02, s10, s11, s12 := dot2x3Impl(a0, a1, col(b, j), col(b, j+1), col(b, j+2), pf())
 			r0[j], r0[j+1], r0[j+2] = s00, s01, s02
 			r1[j], r1[j+1], r1[j+2] = s10, s11, s12
 		}
 		switch p - j {
 		case 2:
-			s00, s01, s10, s11 := dot2x2(a0, a1, col(b, j), col(b, j+1))
+			s00, s01, s10, s11 := dot2x2Impl(a0, a1, col(b, j), col(b, j+1), pf())
 			r0[j], r0[j+1] = s00, s01
 			r1[j], r1[j+1] = s10, s11
 		case 1:
-			s0, s1 := dot2x1(a0, a1, col(b, j))
+			s0, s1 := dot2x1Impl(a0, a1, col(b, j), pf())
 			r0[j], r1[j] = s0, s1
 		}
 	}
 	if i < p {
-		cp[i*p+i] = dot1x1(col(a, i), col(b, i))
+		cp[i*p+i] = dotImpl(col(a, i), col(b, i))
 	}
 }
 
@@ -73,9 +85,21 @@ func dotSym2(a0, a1, b0, b1 []float64) (s00, s01, s11 float64) {
 	return s00 + t00, s01 + t01, s11 + t11
 }
 
-// dot2x3Impl computes the 2×3 tiles: dot2x3, or a vectorised equivalent
-// chosen at start-up (dot_amd64.go).
-var dot2x3Impl = dot2x3
+// The loops of the kernels: the portable Go functions below, or vectorised
+// equivalents chosen once at start-up (dot_amd64.go). They differ only by
+// rounding.
+var (
+	dot2x3Impl = func(a0, a1, b0, b1, b2, _ []float64) (s00, s01, s02, s10, s11, s12 float64) {
+		return dot2x3(a0, a1, b0, b1, b2)
+	}
+	dot2x2Impl  = func(a0, a1, b0, b1, _ []float64) (s00, s01, s10, s11 float64) { return dot2x2(a0, a1, b0, b1) }
+	dot2x1Impl  = func(a0, a1, b0, _ []float64) (s0, s1 float64) { return dot2x1(a0, a1, b0) }
+	dotSym2Impl = func(a0, a1, b0, b1, _ []float64) (s00, s01, s11 float64) { return dotSym2(a0, a1, b0, b1) }
+	dotImpl     = dotw
+	sumImpl     = sum
+	centreImpl  = centre
+	centreWImpl = centreW
+)
 
 // dot2x3 returns the six dot products aᵢ·bⱼ (len(bⱼ), len(a1) ≥ len(a0)).
 func dot2x3(a0, a1, b0, b1, b2 []float64) (s00, s01, s02, s10, s11, s12 float64) {
@@ -130,9 +154,4 @@ func dot2x1(a0, a1, b0 []float64) (s0, s1 float64) {
 		s1 += a1[n-1] * y
 	}
 	return s0 + t0, s1 + t1
-}
-
-// dot1x1 returns a·b.
-func dot1x1(a, b []float64) float64 {
-	return dotw(a, b)
 }

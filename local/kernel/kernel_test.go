@@ -198,6 +198,59 @@ func TestSSCPLargeMeans(t *testing.T) {
 	}
 }
 
+// TestSSCPDrift: sub-blocks are centred on the previous sub-block's means;
+// data whose level jumps or drifts between sub-blocks by many standard
+// deviations make that shift lose precision, and those sub-blocks must be
+// recomputed on their own means, keeping the accuracy of the exact two-pass
+// algorithm. Stationary data must not be recomputed; level steps at the
+// sub-block boundaries must be. (Steps inside a sub-block and trends add to
+// its own variance, so the shift may stand.)
+func TestSSCPDrift(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const p, n = 4, 20000
+	for _, tc := range []struct {
+		name   string
+		level  func(i int) float64
+		recomp func(b int) int // -1: some sub-blocks must be recomputed, 0: none, 1: either
+	}{
+		{"stationary", func(int) float64 { return 1e6 }, func(int) int { return 0 }},
+		{"steps", func(i int) float64 { return 1e6 * float64(i/512) }, func(b int) int {
+			if b == 1000 {
+				return 1
+			}
+			return -1
+		}},
+		{"inner steps", func(i int) float64 { return 1e6 * float64(i/700) }, func(int) int { return 1 }},
+		{"trend", func(i int) float64 { return 1e3 * float64(i) }, func(int) int { return 1 }},
+		{"sorted", func(i int) float64 { return float64(i) }, func(int) int { return 1 }},
+	} {
+		for _, weighted := range []bool{false, true} {
+			cols := genCols(r, p, n, 0, 1)
+			for j := range cols {
+				for i := range cols[j] {
+					cols[j][i] += tc.level(i) * float64(j+1)
+				}
+			}
+			var w []float64
+			if weighted {
+				w = genWeights(r, n)
+			}
+			want := exactSSCP(cols, w)
+			for _, b := range []int{0, 512, 1000} {
+				s := &Scratch{BlockRows: b}
+				got := addAll(p, cols, w, s)
+				cErr, mErr := sscpErr(t, got, want)
+				if cErr > 1e-12 || mErr > 1e-14 {
+					t.Errorf("%s weighted=%v B=%d: relative error of C %.3g, of means %.3g", tc.name, weighted, b, cErr, mErr)
+				}
+				if want := tc.recomp(b); want == 0 && s.recomputed > 0 || want < 0 && s.recomputed == 0 {
+					t.Errorf("%s weighted=%v B=%d: %d sub-blocks recomputed", tc.name, weighted, b, s.recomputed)
+				}
+			}
+		}
+	}
+}
+
 // TestSSCPSplit: the result does not depend on how the rows are split into
 // sub-blocks (to 1e-12 relative even with means 10⁶ times the standard
 // deviation), nor on how they are split into calls and partials merged with
