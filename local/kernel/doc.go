@@ -5,8 +5,8 @@
 // missing values.
 //
 // All kernels are numerically stable. Rows are processed in sub-blocks of a
-// few thousand rows that stay in the L1/L2 cache: the sub-block's (weighted)
-// means m are computed first, the values are centred, c = x - m, the centred
+// few hundred (SSCP) to a few thousand rows that stay in the L1/L2 cache: the
+// values are centred on the sub-block's (weighted) means m, c = x - m, the centred
 // cross products Σ w·cᵢ·cⱼ are taken with a register-blocked column-pair dot
 // kernel, and the sub-block is folded into the caller's accumulator with the
 // pairwise update of Chan, Golub and LeVeque, exactly as
@@ -14,6 +14,9 @@
 // r = Σ w·c / W left by rounding in m is used to correct both the mean
 // (m + r) and the cross products (− W·rᵢ·rⱼ), the "corrected two-pass"
 // algorithm, so the result does not depend on the magnitude of the means.
+// The SSCP kernel saves the pass that computes m by centring each sub-block
+// on the previous one's means, and recomputes a sub-block on its own means
+// when the correction shows that this shift cost more than about one digit.
 //
 // Callers own all state: the accumulators, and a [Scratch] per goroutine
 // that the kernels reuse so that the hot path does not allocate once the
@@ -27,7 +30,8 @@
 // violating a length precondition may panic.
 //
 // On amd64 CPUs with AVX2 and FMA (checked at start-up with
-// golang.org/x/sys/cpu) the 2×3 column-pair tiles of the cross products run
-// in assembly (dot_amd64.s); elsewhere, and with the purego build tag, the
-// portable Go loops do. The two differ only by rounding.
+// golang.org/x/sys/cpu) the loops of the SSCP kernel (sums, centring, the
+// column-pair tiles of the cross products, which also prefetch the next
+// sub-block) run in assembly (dot_amd64.s); elsewhere, and with the purego
+// build tag, the portable Go loops do. The two differ only by rounding.
 package kernel
