@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/local/kernel"
 )
 
 // vec is an evaluated expression over the rows of one chunk. Missing values
@@ -206,7 +207,7 @@ func (ev *evaluator) fromArrow(a arrow.Array, name string) (*vec, error) {
 	switch arr := a.(type) {
 	case *array.Float64:
 		vals := arr.Float64Values()
-		if arr.NullN() == 0 && allFinite(vals) {
+		if arr.NullN() == 0 && kernel.AllFinite(vals) {
 			return &vec{t: compute.Numeric, num: vals, complete: true}, nil
 		}
 		out := ev.floats(n)
@@ -322,15 +323,6 @@ func dictLevels(d arrow.Array) ([]string, error) {
 		out[i] = s.ValueStr(i)
 	}
 	return out, nil
-}
-
-func allFinite(x []float64) bool {
-	for _, v := range x {
-		if v-v != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // eval evaluates e over the current chunk.

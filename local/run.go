@@ -303,7 +303,7 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
 		if !all || complete {
 			break
 		}
-		all = allFinite(col[:n])
+		all = kernel.AllFinite(col[:n])
 	}
 	use := w.rows[:0]
 	if !all {

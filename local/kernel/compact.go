@@ -26,6 +26,11 @@ func Compact[T any](dst, src []T, keep []bool) []T {
 
 // AllFinite reports whether no value of x is NaN or ±Inf.
 func AllFinite(x []float64) bool {
+	return allFiniteImpl(x)
+}
+
+// allFinite is AllFinite's portable loop.
+func allFinite(x []float64) bool {
 	// x - x is 0 for finite x and NaN for NaN and ±Inf; NaN propagates
 	// through the sum.
 	var s0, s1 float64

@@ -92,13 +92,14 @@ var (
 	dot2x3Impl = func(a0, a1, b0, b1, b2, _ []float64) (s00, s01, s02, s10, s11, s12 float64) {
 		return dot2x3(a0, a1, b0, b1, b2)
 	}
-	dot2x2Impl  = func(a0, a1, b0, b1, _ []float64) (s00, s01, s10, s11 float64) { return dot2x2(a0, a1, b0, b1) }
-	dot2x1Impl  = func(a0, a1, b0, _ []float64) (s0, s1 float64) { return dot2x1(a0, a1, b0) }
-	dotSym2Impl = func(a0, a1, b0, b1, _ []float64) (s00, s01, s11 float64) { return dotSym2(a0, a1, b0, b1) }
-	dotImpl     = dotw
-	sumImpl     = sum
-	centreImpl  = centre
-	centreWImpl = centreW
+	dot2x2Impl    = func(a0, a1, b0, b1, _ []float64) (s00, s01, s10, s11 float64) { return dot2x2(a0, a1, b0, b1) }
+	dot2x1Impl    = func(a0, a1, b0, _ []float64) (s0, s1 float64) { return dot2x1(a0, a1, b0) }
+	dotSym2Impl   = func(a0, a1, b0, b1, _ []float64) (s00, s01, s11 float64) { return dotSym2(a0, a1, b0, b1) }
+	dotImpl       = dotw
+	sumImpl       = sum
+	centreImpl    = centre
+	centreWImpl   = centreW
+	allFiniteImpl = allFinite
 )
 
 // dot2x3 returns the six dot products aᵢ·bⱼ (len(bⱼ), len(a1) ≥ len(a0)).

@@ -27,6 +27,9 @@ func sumAVX(x *float64, n int) float64
 func centreAVX(c, x *float64, n int, m float64) float64
 
 //go:noescape
+func finiteAVX(x *float64, n int) float64
+
+//go:noescape
 func centreWAVX(c, wc, x, w *float64, n int, m float64) float64
 
 // hasAVX2FMA reports whether the CPU runs the assembly loops.
@@ -42,6 +45,7 @@ func init() {
 		sumImpl = sumVector
 		centreImpl = centreVector
 		centreWImpl = centreWVector
+		allFiniteImpl = allFiniteVector
 	}
 }
 
@@ -175,4 +179,14 @@ func centreWVector(c, wc, x, w []float64, mean float64) float64 {
 		s += centreW(c[m:], wc[m:], x[m:], w[m:], mean)
 	}
 	return s
+}
+
+// allFiniteVector is allFinite with the values in multiples of sixteen done
+// by finiteAVX.
+func allFiniteVector(x []float64) bool {
+	m := len(x) &^ 15
+	if m > 0 && finiteAVX(&x[0], m) != 0 {
+		return false
+	}
+	return allFinite(x[m:])
 }

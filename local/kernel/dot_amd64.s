@@ -461,3 +461,43 @@ dot22done:
 	VMOVSD X3, 24(DX)
 	VZEROUPPER
 	RET
+
+// func finiteAVX(x *float64, n int) float64
+//
+// Σ (x - x) over the first n values, n a multiple of 16: 0 when they are
+// all finite, NaN otherwise.
+TEXT ·finiteAVX(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	SHRQ $4, CX
+	JZ   finitedone
+
+finiteloop:
+	VMOVUPD 0(SI), Y4
+	VMOVUPD 32(SI), Y5
+	VMOVUPD 64(SI), Y6
+	VMOVUPD 96(SI), Y7
+	VSUBPD Y4, Y4, Y4
+	VSUBPD Y5, Y5, Y5
+	VSUBPD Y6, Y6, Y6
+	VSUBPD Y7, Y7, Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	ADDQ $128, SI
+	DECQ CX
+	JNZ  finiteloop
+
+finitedone:
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	HSUM(Y0, X0)
+	VMOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET

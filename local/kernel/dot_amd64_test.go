@@ -78,6 +78,22 @@ func TestVectorLoops(t *testing.T) {
 			near("dot2x1[1]", n, g1, e1)
 		}
 		near("dot", n, dotVector(a0, b0), dotw(a0, b0))
+		if !allFiniteVector(a0) {
+			t.Errorf("allFinite n=%d: false for finite values", n)
+		}
+		for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			for _, k := range []int{0, n / 2, n - 1} {
+				if n == 0 {
+					continue
+				}
+				old := a0[k]
+				a0[k] = bad
+				if allFiniteVector(a0) || allFinite(a0) {
+					t.Errorf("allFinite n=%d: true with %v at %d", n, bad, k)
+				}
+				a0[k] = old
+			}
+		}
 		near("sum", n, sumVector(a0), sum(a0))
 		c1, c2 := make([]float64, n), make([]float64, n)
 		near("centre", n, centreVector(c1, a0, 2.5), centre(c2, a0, 2.5))
