@@ -87,7 +87,8 @@ func dotSym2(a0, a1, b0, b1 []float64) (s00, s01, s11 float64) {
 
 // The loops of the kernels: the portable Go functions below, or vectorised
 // equivalents chosen once at start-up (dot_amd64.go). They differ only by
-// rounding.
+// rounding. The tiles' last argument is a column to prefetch, which the
+// portable loops ignore.
 var (
 	dot2x3Impl = func(a0, a1, b0, b1, b2, _ []float64) (s00, s01, s02, s10, s11, s12 float64) {
 		return dot2x3(a0, a1, b0, b1, b2)
