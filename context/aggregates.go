@@ -5,6 +5,8 @@ import (
 	"math"
 	"sort"
 	"strings"
+
+	"github.com/rxspark/rxspark/internal/xfloat"
 )
 
 // Aggregates is the result of a pass: for every grouping set, one row per
@@ -97,9 +99,15 @@ type ExtremeValue struct {
 // MomentsValue is the result of [AggMoments]: with weights w and values x
 // over the N rows used, W = Σw, Mean = Σwx/W and M2 = Σw(x-Mean)².
 type MomentsValue struct {
-	N        int64
-	W        float64
-	Mean     float64
+	N    int64
+	W    float64
+	Mean float64
+	// MeanLo is the rounding error of Mean: Mean + MeanLo is the mean to
+	// about twice float64 precision (zero when not known). Merge keeps it,
+	// so that combining many partial results (one per chunk, in whatever
+	// order the workers finish) does not accumulate rounding in the mean,
+	// which the pairwise update would carry into M2.
+	MeanLo   float64
 	M2       float64
 	Min, Max float64
 }
@@ -114,7 +122,11 @@ type SSCPValue struct {
 	N    int64
 	W    float64
 	Mean []float64
-	C    []float64
+	// MeanLo is the rounding error of Mean (nil or zeros when not known):
+	// Mean[i] + MeanLo[i] is the mean to about twice float64 precision, kept
+	// by Merge for the same reason as [MomentsValue.MeanLo].
+	MeanLo []float64
+	C      []float64
 }
 
 // NewValue returns the zero value (no rows yet) of aggregate a.
@@ -138,7 +150,7 @@ func NewValue(a Agg) Value {
 
 // NewSSCP returns an empty SSCP value over p expressions.
 func NewSSCP(p int) *SSCPValue {
-	return &SSCPValue{P: p, Mean: make([]float64, p), C: make([]float64, p*p)}
+	return &SSCPValue{P: p, Mean: make([]float64, p), MeanLo: make([]float64, p), C: make([]float64, p*p)}
 }
 
 // Merge adds the counts.
@@ -167,7 +179,9 @@ func (v *ExtremeValue) Merge(o Value) {
 	v.N += u.N
 }
 
-// Merge combines two sets of moments with the pairwise update.
+// Merge combines two sets of moments with the pairwise update
+// M2 = M2₁ + M2₂ + (W₁W₂/W)·d², d = Mean₂ - Mean₁, the means in
+// double-double precision (Mean + MeanLo).
 func (v *MomentsValue) Merge(o Value) {
 	u := o.(*MomentsValue)
 	if u.N == 0 {
@@ -178,9 +192,10 @@ func (v *MomentsValue) Merge(o Value) {
 		return
 	}
 	w := v.W + u.W
-	d := u.Mean - v.Mean
+	d := (u.Mean - v.Mean) + (u.MeanLo - v.MeanLo)
 	v.M2 += u.M2 + d*d*v.W*u.W/w
-	v.Mean += d * u.W / w
+	s, e := xfloat.TwoSum(v.Mean, d*u.W/w)
+	v.Mean, v.MeanLo = xfloat.FastTwoSum(s, v.MeanLo+e)
 	v.W = w
 	v.N += u.N
 	v.Min = math.Min(v.Min, u.Min)
@@ -197,24 +212,42 @@ func (v *MomentsValue) Variance() float64 {
 }
 
 // Merge combines two centred cross-product matrices with the pairwise update
-// C = C₁ + C₂ + (W₁W₂/W)·d·dᵀ, d = Mean₂ - Mean₁.
+// C = C₁ + C₂ + (W₁W₂/W)·d·dᵀ, d = Mean₂ - Mean₁, the means in
+// double-double precision (Mean + MeanLo).
 func (v *SSCPValue) Merge(o Value) {
-	u := o.(*SSCPValue)
+	v.MergeBuf(o.(*SSCPValue), nil)
+}
+
+// MergeBuf is Merge with d as scratch (length ≥ P; nil allocates), for
+// callers that merge in a loop without allocating.
+func (v *SSCPValue) MergeBuf(u *SSCPValue, d []float64) {
 	if u.N == 0 {
 		return
+	}
+	p := v.P
+	if len(v.MeanLo) < p {
+		v.MeanLo = append(v.MeanLo[:0], make([]float64, p)...)
 	}
 	if v.N == 0 {
 		v.N, v.W = u.N, u.W
 		copy(v.Mean, u.Mean)
 		copy(v.C, u.C)
+		clear(v.MeanLo)
+		copy(v.MeanLo, u.MeanLo)
 		return
 	}
-	p := v.P
 	w := v.W + u.W
 	f := v.W * u.W / w
-	d := make([]float64, p)
+	if len(d) < p {
+		d = make([]float64, p)
+	}
+	d = d[:p]
 	for i := range d {
-		d[i] = u.Mean[i] - v.Mean[i]
+		ulo := 0.0
+		if i < len(u.MeanLo) {
+			ulo = u.MeanLo[i]
+		}
+		d[i] = (u.Mean[i] - v.Mean[i]) + (ulo - v.MeanLo[i])
 	}
 	for i := 0; i < p; i++ {
 		fi := f * d[i]
@@ -226,7 +259,8 @@ func (v *SSCPValue) Merge(o Value) {
 	}
 	r := u.W / w
 	for i := range v.Mean {
-		v.Mean[i] += d[i] * r
+		s, e := xfloat.TwoSum(v.Mean[i], d[i]*r)
+		v.Mean[i], v.MeanLo[i] = xfloat.FastTwoSum(s, v.MeanLo[i]+e)
 	}
 	v.W = w
 	v.N += u.N
@@ -234,7 +268,7 @@ func (v *SSCPValue) Merge(o Value) {
 
 // Clone returns a deep copy.
 func (v *SSCPValue) Clone() *SSCPValue {
-	c := &SSCPValue{P: v.P, N: v.N, W: v.W, Mean: append([]float64(nil), v.Mean...), C: append([]float64(nil), v.C...)}
+	c := &SSCPValue{P: v.P, N: v.N, W: v.W, Mean: append([]float64(nil), v.Mean...), MeanLo: append([]float64(nil), v.MeanLo...), C: append([]float64(nil), v.C...)}
 	return c
 }
 

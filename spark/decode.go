@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/xfloat"
 )
 
 // resultRow is one row of a pass query's result, decoded.
@@ -154,7 +155,8 @@ func (ap aggPlan) value(r *resultRow) compute.Value {
 		if m2 < 0 {
 			m2 = 0
 		}
-		return &compute.MomentsValue{N: n, W: w, Mean: sh + sx/w, M2: m2, Min: cell(5), Max: cell(6)}
+		mean, lo := xfloat.TwoSum(sh, sx/w)
+		return &compute.MomentsValue{N: n, W: w, Mean: mean, MeanLo: lo, M2: m2, Min: cell(5), Max: cell(6)}
 	case compute.AggSSCP:
 		p := len(a.Args)
 		v := compute.NewSSCP(p)
@@ -193,7 +195,7 @@ func (ap aggPlan) value(r *resultRow) compute.Value {
 		for k, j := range idx {
 			s[k] = cell(c)
 			c++
-			v.Mean[j] = shift[k] + s[k]/w
+			v.Mean[j], v.MeanLo[j] = xfloat.TwoSum(shift[k], s[k]/w)
 		}
 		for k := 0; k < q; k++ {
 			for l := k; l < q; l++ {

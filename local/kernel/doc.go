@@ -9,7 +9,7 @@
 // values are centred on the sub-block's (weighted) means m, c = x - m, the centred
 // cross products Σ w·cᵢ·cⱼ are taken with a register-blocked column-pair dot
 // kernel, and the sub-block is folded into the caller's accumulator with the
-// pairwise update of Chan, Golub and LeVeque, exactly as
+// pairwise update of Chan, Golub and LeVeque, with the same formula as
 // [compute.SSCPValue.Merge] and [compute.MomentsValue.Merge] do. The residual
 // r = Σ w·c / W left by rounding in m is used to correct both the mean
 // (m + r) and the cross products (− W·rᵢ·rⱼ), the "corrected two-pass"

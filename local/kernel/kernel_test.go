@@ -408,34 +408,6 @@ func TestSSCPEdgeCases(t *testing.T) {
 	}
 }
 
-// TestMergeSSCPBitwise: the inlined merge equals compute's Merge bitwise.
-func TestMergeSSCPBitwise(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	for _, p := range []int{1, 2, 5} {
-		for range 20 {
-			mk := func() *compute.SSCPValue {
-				v := compute.NewSSCP(p)
-				v.N = int64(r.IntN(3))
-				v.W = float64(v.N) * (0.5 + r.Float64())
-				for i := range v.Mean {
-					v.Mean[i] = r.NormFloat64() * 100
-				}
-				for i := range v.C {
-					v.C[i] = r.NormFloat64()
-				}
-				return v
-			}
-			a, b := mk(), mk()
-			x, y := a.Clone(), a.Clone()
-			x.Merge(b)
-			mergeSSCP(y, b, make([]float64, p))
-			if fmt.Sprint(x) != fmt.Sprint(y) {
-				t.Fatalf("merge differs:\n%v\n%v", x, y)
-			}
-		}
-	}
-}
-
 func TestSSCPGrouped(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, groups := range []int{1, 2, 7, 300, 10000} {
@@ -637,23 +609,6 @@ func TestMomentsGrouped(t *testing.T) {
 					t.Fatalf("groups=%d group %d: %+v vs %+v", groups, g, *dst[g], *want)
 				}
 			}
-		}
-	}
-}
-
-func TestMergeMomentsBitwise(t *testing.T) {
-	r := rand.New(rand.NewPCG(17, 18))
-	for range 100 {
-		mk := func() *compute.MomentsValue {
-			n := int64(r.IntN(3))
-			return &compute.MomentsValue{N: n, W: float64(n) * r.Float64(), Mean: r.NormFloat64(), M2: r.Float64(), Min: r.NormFloat64() - 2, Max: r.NormFloat64() + 2}
-		}
-		a, b := mk(), mk()
-		x, y := *a, *a
-		x.Merge(b)
-		mergeMoments(&y, b)
-		if x != y {
-			t.Fatalf("%+v vs %+v", x, y)
 		}
 	}
 }

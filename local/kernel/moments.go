@@ -2,6 +2,7 @@ package kernel
 
 import (
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/xfloat"
 )
 
 // momentBlock is the sub-block size of AddMoments (32 KiB of values).
@@ -20,8 +21,7 @@ const momentBlock = 4096
 // > 0, dst a moments value (as from compute.NewValue; a zero MomentsValue
 // also works, since merging into N = 0 copies). Does not allocate.
 func AddMoments(dst *compute.MomentsValue, x, w []float64) {
-	var acc compute.MomentsValue // acc.Mean + lo is the mean
-	var lo float64
+	var acc compute.MomentsValue
 	var zeroRows int64
 	for b := 0; b < len(x); b += momentBlock {
 		e := min(b+momentBlock, len(x))
@@ -36,43 +36,11 @@ func AddMoments(dst *compute.MomentsValue, x, w []float64) {
 				continue
 			}
 		}
-		if acc.N == 0 {
-			acc = u
-			acc.Mean, lo = fastTwoSum(u.Mean, r)
-			continue
-		}
-		wt := acc.W + u.W
-		d := (u.Mean - acc.Mean) + (r - lo)
-		acc.M2 += u.M2 + d*d*acc.W*u.W/wt
-		s, err := twoSum(acc.Mean, d*u.W/wt)
-		acc.Mean, lo = fastTwoSum(s, lo+err)
-		acc.W = wt
-		acc.N += u.N
-		acc.Min = fmin(acc.Min, u.Min)
-		acc.Max = fmax(acc.Max, u.Max)
+		u.Mean, u.MeanLo = xfloat.FastTwoSum(u.Mean, r)
+		acc.Merge(&u)
 	}
-	mergeMoments(dst, &acc)
+	dst.Merge(&acc)
 	dst.N += zeroRows
-}
-
-// mergeMoments is compute.MomentsValue.Merge on concrete types (same formula
-// and order of operations).
-func mergeMoments(v, u *compute.MomentsValue) {
-	if u.N == 0 {
-		return
-	}
-	if v.N == 0 {
-		*v = *u
-		return
-	}
-	w := v.W + u.W
-	d := u.Mean - v.Mean
-	v.M2 += u.M2 + d*d*v.W*u.W/w
-	v.Mean += d * u.W / w
-	v.W = w
-	v.N += u.N
-	v.Min = fmin(v.Min, u.Min)
-	v.Max = fmax(v.Max, u.Max)
 }
 
 // fmin and fmax are math.Min and math.Max for values that are not NaN

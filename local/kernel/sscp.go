@@ -2,6 +2,7 @@ package kernel
 
 import (
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/xfloat"
 )
 
 // Scratch is the reusable working memory of the kernels. The zero value is
@@ -30,10 +31,10 @@ type Scratch struct {
 	recomputed int
 
 	// acc is the value of the rows of the current call, its mean kept as
-	// the unevaluated sum acc.Mean + accLo (double-double) so that merging
-	// sub-blocks does not lose the low-order digits of the mean differences.
-	acc   compute.SSCPValue
-	accLo []float64
+	// the unevaluated sum acc.Mean + acc.MeanLo (double-double) so that
+	// merging sub-blocks does not lose the low-order digits of the mean
+	// differences.
+	acc compute.SSCPValue
 
 	// grouped kernels
 	cnt  []int   // rows per group, then end offsets
@@ -80,7 +81,7 @@ func (s *Scratch) prepare(p, b int, weighted bool) {
 	s.acc.P = p
 	s.acc.Mean = grow(s.acc.Mean, p)
 	s.acc.C = grow(s.acc.C, p*p)
-	s.accLo = grow(s.accLo, p)
+	s.acc.MeanLo = grow(s.acc.MeanLo, p)
 	s.acc.N, s.acc.W = 0, 0
 }
 
@@ -142,7 +143,7 @@ func AddSSCP(dst *compute.SSCPValue, cols [][]float64, w []float64, s *Scratch) 
 			acc.C[j*p+i] = acc.C[i*p+j]
 		}
 	}
-	mergeSSCP(dst, acc, s.d)
+	dst.MergeBuf(acc, s.d)
 	dst.N += zeroRows
 }
 
@@ -260,11 +261,11 @@ func (s *Scratch) centred(cols [][]float64, ww []float64, lo, n, b int, wt float
 func (s *Scratch) addBlock(n int64, wt float64) {
 	acc := &s.acc
 	p := acc.P
-	hi, lo := acc.Mean, s.accLo
+	hi, lo := acc.Mean, acc.MeanLo
 	if acc.N == 0 {
 		acc.N, acc.W = n, wt
 		for j := range hi {
-			hi[j], lo[j] = twoSum(s.m[j], s.r[j])
+			hi[j], lo[j] = xfloat.TwoSum(s.m[j], s.r[j])
 		}
 		copy(acc.C, s.cp)
 		return
@@ -287,64 +288,11 @@ func (s *Scratch) addBlock(n int64, wt float64) {
 	}
 	for j := range d {
 		t := d[j] * q
-		u, e := twoSum(hi[j], t)
-		hi[j], lo[j] = fastTwoSum(u, lo[j]+e)
+		u, e := xfloat.TwoSum(hi[j], t)
+		hi[j], lo[j] = xfloat.FastTwoSum(u, lo[j]+e)
 	}
 	acc.N += n
 	acc.W = w
-}
-
-// twoSum returns s = fl(a+b) and the rounding error e with s + e = a + b
-// exactly (Knuth).
-func twoSum(a, b float64) (s, e float64) {
-	s = a + b
-	bb := s - a
-	e = (a - (s - bb)) + (b - bb)
-	return
-}
-
-// fastTwoSum is twoSum for |a| ≥ |b| (or a = 0) (Dekker).
-func fastTwoSum(a, b float64) (s, e float64) {
-	s = a + b
-	e = b - (s - a)
-	return
-}
-
-// mergeSSCP is compute.SSCPValue.Merge without its allocation: the same
-// formula, C = C₁ + C₂ + (W₁W₂/W)·d·dᵀ with d = Mean₂ - Mean₁, evaluated in
-// the same order so that the result is bitwise identical. d is scratch of
-// length P.
-func mergeSSCP(v, u *compute.SSCPValue, d []float64) {
-	if u.N == 0 {
-		return
-	}
-	if v.N == 0 {
-		v.N, v.W = u.N, u.W
-		copy(v.Mean, u.Mean)
-		copy(v.C, u.C)
-		return
-	}
-	p := v.P
-	w := v.W + u.W
-	f := v.W * u.W / w
-	d = d[:p]
-	for i := range d {
-		d[i] = u.Mean[i] - v.Mean[i]
-	}
-	for i := 0; i < p; i++ {
-		fi := f * d[i]
-		row := v.C[i*p : i*p+p]
-		urow := u.C[i*p : i*p+p]
-		for j := range row {
-			row[j] += urow[j] + fi*d[j]
-		}
-	}
-	r := u.W / w
-	for i := range v.Mean {
-		v.Mean[i] += d[i] * r
-	}
-	v.W = w
-	v.N += u.N
 }
 
 // sum returns Σ x with four accumulators.
