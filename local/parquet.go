@@ -537,16 +537,19 @@ type parquetScanner struct {
 	// schema is the first file's Arrow schema, as pqarrow reads it; the
 	// fast path (parquet_fast.go) takes column names, types and metadata
 	// from it.
-	schema  *arrow.Schema
-	alloc   *poolAllocator // buffers of the fast path
-	info    []pqFile
-	cols    []*normColumn
-	raw     []int // per offered column: its field index in schema
-	out     *arrow.Schema
-	skipped map[string]string // columns left out: name → type
-	rows    int
-	total   int64
-	mu      sync.Mutex // guards levels computed by Scan (SkipLevelScan), and out
+	schema *arrow.Schema
+	alloc  *poolAllocator // buffers of the fast path
+	// noPageDecoder makes the fast path read every column with arrow-go's
+	// column-chunk reader (tests compare the two decoders).
+	noPageDecoder bool
+	info          []pqFile
+	cols          []*normColumn
+	raw           []int // per offered column: its field index in schema
+	out           *arrow.Schema
+	skipped       map[string]string // columns left out: name → type
+	rows          int
+	total         int64
+	mu            sync.Mutex // guards levels computed by Scan (SkipLevelScan), and out
 }
 
 func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (Scanner, error) {
@@ -563,7 +566,7 @@ func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (
 	kv := make([]map[string]string, len(files))
 	// Read the footers in parallel (HDFS round trips).
 	err = forEachUnit(ctx, runtime.GOMAXPROCS(0), len(files), func(ctx context.Context, _, i int) error {
-		pr, fr, err := openParquetFile(ctx, fsys, files[i].Path, nil)
+		_, pr, fr, err := openParquetFile(ctx, fsys, files[i].Path, nil)
 		if err != nil {
 			return err
 		}
@@ -772,7 +775,7 @@ func (s *parquetScanner) computeLevels(ctx context.Context, need []int) error {
 			for j, k := range need {
 				st.leaves[j] = s.info[u.file].leaf[k]
 			}
-			pr, fr, err := openParquetFile(ctx, s.fsys, path, st.leaves)
+			_, pr, fr, err := openParquetFile(ctx, s.fsys, path, st.leaves)
 			if err != nil {
 				return err
 			}
@@ -816,10 +819,10 @@ func (s *parquetScanner) computeLevels(ctx context.Context, need []int) error {
 
 // openParquetFile opens a Parquet file; string columns dict (leaf indexes)
 // are read as dictionaries.
-func openParquetFile(ctx context.Context, fsys FileSystem, path string, dict []int) (*file.Reader, *pqarrow.FileReader, error) {
+func openParquetFile(ctx context.Context, fsys FileSystem, path string, dict []int) (File, *file.Reader, *pqarrow.FileReader, error) {
 	f, err := fsys.Open(ctx, path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// Buffered column-chunk reads: a chunk is read through a 64 KiB buffer
 	// instead of whole (less memory, fewer page faults). Pages larger than
@@ -831,7 +834,7 @@ func openParquetFile(ctx context.Context, fsys FileSystem, path string, dict []i
 	pr, err := file.NewParquetReader(f, file.WithReadProps(props))
 	if err != nil {
 		f.Close()
-		return nil, nil, fmt.Errorf("%s: not a Parquet file: %w: %w", path, err, ErrBadInput)
+		return nil, nil, nil, fmt.Errorf("%s: not a Parquet file: %w: %w", path, err, ErrBadInput)
 	}
 	aprops := pqarrow.ArrowReadProperties{BatchSize: parquetDefaultRows}
 	for _, leaf := range dict {
@@ -840,9 +843,9 @@ func openParquetFile(ctx context.Context, fsys FileSystem, path string, dict []i
 	fr, err := pqarrow.NewFileReader(pr, aprops, memory.DefaultAllocator)
 	if err != nil {
 		pr.Close()
-		return nil, nil, fmt.Errorf("%s: %w: %w", path, err, ErrBadInput)
+		return nil, nil, nil, fmt.Errorf("%s: %w: %w", path, err, ErrBadInput)
 	}
-	return pr, fr, nil
+	return f, pr, fr, nil
 }
 
 // Schema returns the offered columns, normalized.
@@ -864,6 +867,7 @@ type pqUnit struct {
 // pqWorker is one scan goroutine's state.
 type pqWorker struct {
 	open int
+	f    File // the open file, for the page decoder (pr owns it)
 	pr   *file.Reader
 	fr   *pqarrow.FileReader
 	fast []int // leaves for the fast path, nil when it does not apply
@@ -946,18 +950,18 @@ func (s *parquetScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx
 					dict = append(dict, s.info[u.file].leaf[c])
 				}
 			}
-			pr, fr, err := openParquetFile(ctx, s.fsys, s.files[u.file].Path, dict)
+			f, pr, fr, err := openParquetFile(ctx, s.fsys, s.files[u.file].Path, dict)
 			if err != nil {
 				return err
 			}
-			pw.open, pw.pr, pw.fr = u.file, pr, fr
+			pw.open, pw.f, pw.pr, pw.fr = u.file, f, pr, fr
 			pw.fast = nil
 			if numeric && s.sameTypes(u.file, raw) {
 				pw.fast = s.fastColumns(pr, raw)
 			}
 		}
 		if pw.fast != nil {
-			return s.readGroupFast(ctx, pw.pr, pw.fast, u, raw, rows, w, &pw.st, stats, fn)
+			return s.readGroupFast(ctx, pw.f, pw.pr, pw.fast, u, raw, rows, w, &pw.st, stats, fn)
 		}
 		return s.readGroup(ctx, pw, u, sel, rows, w, stats, fn)
 	})

@@ -3,10 +3,13 @@ package local
 import (
 	"context"
 	"fmt"
+	"io"
+	"runtime/debug"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 )
@@ -41,27 +44,60 @@ func (s *parquetScanner) fastColumns(pr *file.Reader, cols []int) []int {
 
 // fastState is a worker's scratch for the fast path.
 type fastState struct {
-	def  []int16
-	i32  []int32
-	i64  []int64
-	f32  []float32
-	vals []float64
+	def   []int16
+	valid []byte
+	i32   []int32
+	i64   []int64
+	f32   []float32
+	vals  []float64
+	flat  []*flatChunk // per column, reused from row group to row group
 }
 
-func (s *parquetScanner) readGroupFast(ctx context.Context, pr *file.Reader, leaves []int, u pqUnit, cols []int, rows, worker int, st *fastState, stats *ScanStats, fn func(context.Context, Chunk) error) error {
+func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *file.Reader, leaves []int, u pqUnit, cols []int, rows, worker int, st *fastState, stats *ScanStats, fn func(context.Context, Chunk) error) (err error) {
 	path := s.files[u.file].Path
+	// The page decoder reads local files through memory mappings; a file
+	// truncated while it is read makes such a read fault. That fault, and
+	// only that one, becomes an error.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		e := recover()
+		fault := false
+		if a, ok := e.(interface{ Addr() uintptr }); ok {
+			for _, fc := range st.flat {
+				fault = fault || fc.mapped(a.Addr())
+			}
+		}
+		for _, fc := range st.flat {
+			fc.close()
+		}
+		switch {
+		case fault:
+			err = fmt.Errorf("%s: row group %d: the file changed while it was read (%v): %w", path, u.group, e, ErrBadInput)
+		case e != nil:
+			panic(e)
+		}
+	}()
 	rg := pr.RowGroup(u.group)
 	n := rg.NumRows()
 	readers := make([]file.ColumnChunkReader, len(leaves))
+	flat := make([]*flatChunk, len(leaves))
 	maxDef := make([]int16, len(leaves))
 	fields := make([]arrow.Field, len(cols))
+	for len(st.flat) < len(leaves) {
+		st.flat = append(st.flat, &flatChunk{alloc: s.alloc})
+	}
 	for k, leaf := range leaves {
-		cr, err := rg.Column(leaf)
-		if err != nil {
-			return fmt.Errorf("%s: row group %d: %w", path, u.group, err)
-		}
-		readers[k] = cr
 		maxDef[k] = pr.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
+		if fc := flatChunkFor(pr, f, rg.MetaData(), leaf, maxDef[k]); fc != nil && !s.noPageDecoder {
+			st.flat[k].reset(fc)
+			flat[k] = st.flat[k]
+		} else {
+			cr, err := rg.Column(leaf)
+			if err != nil {
+				return fmt.Errorf("%s: row group %d: %w", path, u.group, err)
+			}
+			readers[k] = cr
+		}
 		f := s.schema.Field(cols[k])
 		fields[k] = arrow.Field{Name: f.Name, Type: arrow.PrimitiveTypes.Float64, Nullable: true, Metadata: f.Metadata}
 	}
@@ -74,7 +110,13 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, pr *file.Reader, lea
 		m := min(int64(rows), n-lo)
 		arrs := make([]arrow.Array, len(readers))
 		for k, cr := range readers {
-			a, err := s.readFloat64(cr, m, maxDef[k], st)
+			var a arrow.Array
+			var err error
+			if flat[k] != nil {
+				a, err = s.readFlat(ctx, flat[k], m, st)
+			} else {
+				a, err = s.readFloat64(cr, m, maxDef[k], st)
+			}
 			if err != nil {
 				for _, x := range arrs[:k] {
 					x.Release()
@@ -99,6 +141,37 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, pr *file.Reader, lea
 	}
 	stats.Bytes.Add(s.files[u.file].Size / int64(max(len(s.groups[u.file]), 1)))
 	return nil
+}
+
+// readFlat decodes the next m values of a column with the page decoder.
+func (s *parquetScanner) readFlat(ctx context.Context, fc *flatChunk, m int64, st *fastState) (arrow.Array, error) {
+	if a, err := fc.slice(ctx, int(m)); a != nil || err != nil {
+		return a, err
+	}
+	valBuf := memory.NewResizableBuffer(s.alloc)
+	valBuf.Resize(int(m) * 8)
+	out := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(valBuf.Bytes()))), m)
+	if int64(cap(st.def)) < m {
+		st.def = make([]int16, m)
+	}
+	nb := int((m + 7) / 8)
+	if cap(st.valid) < nb {
+		st.valid = make([]byte, nb)
+	}
+	valid, err := fc.read(ctx, out, st.def[:m], st.valid[:nb])
+	if err != nil {
+		valBuf.Release()
+		return nil, err
+	}
+	var validBuf *memory.Buffer
+	nulls := 0
+	if valid {
+		validBuf = memory.NewResizableBuffer(s.alloc)
+		validBuf.Resize(nb)
+		copy(validBuf.Bytes(), st.valid[:nb])
+		nulls = int(m) - bitutil.CountSetBits(st.valid[:nb], 0, int(m))
+	}
+	return newFloat64(int(m), nulls, 0, validBuf, valBuf), nil
 }
 
 // readFloat64 decodes the next m values of a column as a Float64 array.
@@ -189,12 +262,19 @@ func (s *parquetScanner) readFloat64(cr file.ColumnChunkReader, m int64, maxDef 
 			}
 		}
 	}
-	data := array.NewData(arrow.PrimitiveTypes.Float64, int(m), []*memory.Buffer{validBuf, valBuf}, nil, nulls, 0)
-	valBuf.Release()
-	if validBuf != nil {
-		validBuf.Release()
+	return newFloat64(int(m), nulls, 0, validBuf, valBuf), nil
+}
+
+// newFloat64 returns a Float64 array of m values (nulls of them null) at
+// element offset off of vals, with validity bitmap valid (nil: no nulls).
+// It takes over the caller's references to the buffers.
+func newFloat64(m, nulls, off int, valid, vals *memory.Buffer) arrow.Array {
+	data := array.NewData(arrow.PrimitiveTypes.Float64, m, []*memory.Buffer{valid, vals}, nil, nulls, off)
+	vals.Release()
+	if valid != nil {
+		valid.Release()
 	}
 	a := array.NewFloat64Data(data)
 	data.Release()
-	return a, nil
+	return a
 }

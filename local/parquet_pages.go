@@ -1,0 +1,667 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/thrift/lib/go/thrift"
+)
+
+// The page decoder of the fast Parquet path. For a flat numeric column
+// chunk whose data pages are PLAIN-encoded (no dictionary), reading through
+// arrow-go's column-chunk reader costs several passes over the data per
+// page: a pread into its buffer, a copy into the page buffer, decompression
+// into a fresh (zeroed) buffer, the decoder's copy, and generic
+// definition-level decoding. A flatChunk instead
+//   - reads the pages of a local file from a read-only memory mapping of the
+//     column chunk (no pread copy; the mapped pages are given back every few
+//     MiB, so resident memory does not grow with the chunk), and other files
+//     (HDFS) with ReadAt into a reused buffer;
+//   - decompresses a DOUBLE page into a pooled buffer, and hands out each
+//     batch that lies within one page and has no nulls as a slice of that
+//     buffer: no copy at all after decompression;
+//   - otherwise converts the values straight into the batch's Float64 array;
+//   - consumes definition levels that are one run of "defined" (a column
+//     without nulls) without decoding them.
+// Anything else (dictionary pages, other encodings, old writers' metadata,
+// codecs that cannot report errors) keeps arrow-go's reader, and tests
+// check that both decoders return the same values.
+
+// Parquet's PageType and Encoding values (parquet.thrift).
+const (
+	pageData       = 0
+	pageIndex      = 1
+	pageDictionary = 2
+	pageDataV2     = 3
+
+	encPlain     = 0
+	encRLE       = 3
+	encBitPacked = 4
+)
+
+// pageHeader is the part of Parquet's PageHeader the decoder needs.
+type pageHeader struct {
+	typ                      int32
+	uncompressed, compressed int32
+	numValues                int32 // level entries (= rows for a flat column)
+	encoding                 int32
+	defEncoding              int32 // v1 only
+	// v2 only
+	numNulls       int32
+	defLen, repLen int32
+	isCompressed   bool
+}
+
+// parsePageHeader decodes a thrift-compact PageHeader at the start of b and
+// returns it with its length in bytes.
+func parsePageHeader(ctx context.Context, b []byte) (pageHeader, int, error) {
+	h := pageHeader{typ: -1, uncompressed: -1, compressed: -1, isCompressed: true}
+	buf := &thrift.TMemoryBuffer{Buffer: bytes.NewBuffer(b)}
+	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{})
+	err := readStruct(ctx, p, fields{
+		i32: map[int16]*int32{1: &h.typ, 2: &h.uncompressed, 3: &h.compressed},
+		structs: map[int16]fields{
+			5: {i32: map[int16]*int32{1: &h.numValues, 2: &h.encoding, 3: &h.defEncoding}}, // DataPageHeader
+			8: { // DataPageHeaderV2
+				i32:   map[int16]*int32{1: &h.numValues, 2: &h.numNulls, 4: &h.encoding, 5: &h.defLen, 6: &h.repLen},
+				bools: map[int16]*bool{7: &h.isCompressed},
+			},
+		},
+	})
+	if err != nil {
+		return h, 0, err
+	}
+	if h.typ < 0 || h.uncompressed < 0 || h.compressed < 0 {
+		return h, 0, errors.New("page header lacks a required field")
+	}
+	return h, len(b) - buf.Len(), nil
+}
+
+// fields says where readStruct stores the fields of a thrift struct, by
+// field id; fields not listed (or of another type) are skipped.
+type fields struct {
+	i32     map[int16]*int32
+	bools   map[int16]*bool
+	structs map[int16]fields
+}
+
+// readStruct reads a thrift struct into the places f gives.
+func readStruct(ctx context.Context, p *thrift.TCompactProtocol, f fields) error {
+	if _, err := p.ReadStructBegin(ctx); err != nil {
+		return err
+	}
+	for {
+		_, typ, id, err := p.ReadFieldBegin(ctx)
+		if err != nil {
+			return err
+		}
+		if typ == thrift.STOP {
+			break
+		}
+		if dst, ok := f.i32[id]; ok && typ == thrift.I32 {
+			*dst, err = p.ReadI32(ctx)
+		} else if dst, ok := f.bools[id]; ok && typ == thrift.BOOL {
+			*dst, err = p.ReadBool(ctx)
+		} else if sub, ok := f.structs[id]; ok && typ == thrift.STRUCT {
+			err = readStruct(ctx, p, sub)
+		} else {
+			err = p.Skip(ctx, typ)
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.ReadFieldEnd(ctx); err != nil {
+			return err
+		}
+	}
+	return p.ReadStructEnd(ctx)
+}
+
+// flatChunk reads the values of one column chunk of a flat numeric column.
+type flatChunk struct {
+	r        io.ReaderAt
+	pos, end int64 // the next page header; the end of the chunk
+	codec    compress.ErrorCodec
+	phys     parquet.Type
+	maxDef   int16
+	bw       int // bit width of the definition levels
+
+	raw, dec []byte // reused read and decompression buffers
+	window   int    // bytes to read for the next header (and page)
+	m        *fileMap
+	noMap    bool // the file cannot be mapped: ReadAt
+
+	// alloc, when set, receives the decompressed DOUBLE pages, so that
+	// batches that lie in one page and have no nulls are slices of the
+	// page (see slice); page is the current one.
+	alloc memory.Allocator
+	page  *memory.Buffer
+
+	// The current page.
+	left int64  // level entries not yet consumed
+	vals []byte // PLAIN values not yet consumed
+	lv   levelDecoder
+}
+
+// flatChunkFor returns a flatChunk for column leaf of row group rg when the
+// page decoder can read it, or nil.
+func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData, leaf int, maxDef int16) *flatChunk {
+	if pr.MetaData().WriterVersion().LessThan(metadata.Parquet816FixedVersion) {
+		return nil
+	}
+	cc, err := rg.ColumnChunk(leaf)
+	if err != nil || cc.HasDictionaryPage() || cc.CryptoMetadata() != nil {
+		return nil
+	}
+	for _, e := range cc.Encodings() {
+		if e != parquet.Encodings.Plain && e != parquet.Encodings.RLE && e != parquet.Encodings.BitPacked {
+			return nil
+		}
+	}
+	c := &flatChunk{r: r, pos: cc.DataPageOffset(), phys: cc.Type(), maxDef: maxDef, bw: bits.Len16(uint16(maxDef)), window: 4 << 10}
+	c.end = c.pos + cc.TotalCompressedSize()
+	switch c.phys {
+	case parquet.Types.Double, parquet.Types.Float, parquet.Types.Int32, parquet.Types.Int64:
+	default:
+		return nil
+	}
+	if c.pos < 4 || cc.TotalCompressedSize() <= 0 || c.end > pr.MetaData().GetSourceFileSize() {
+		return nil // arrow-go's reader reports bad metadata
+	}
+	if cc.Compression() != compress.Codecs.Uncompressed {
+		codec, err := compress.GetCodec(cc.Compression())
+		if err != nil {
+			return nil
+		}
+		ec, ok := codec.(compress.ErrorCodec)
+		if !ok {
+			return nil
+		}
+		c.codec = ec
+	}
+	return c
+}
+
+// reset points c at another chunk, keeping its buffers.
+func (c *flatChunk) reset(o *flatChunk) {
+	c.close()
+	raw, dec, alloc := c.raw, c.dec, c.alloc
+	*c = *o
+	c.raw, c.dec, c.alloc = raw, dec, alloc
+}
+
+// width is the size of one PLAIN value.
+func (c *flatChunk) width() int {
+	if c.phys == parquet.Types.Float || c.phys == parquet.Types.Int32 {
+		return 4
+	}
+	return 8
+}
+
+// rangeMapper is a File that can memory-map a byte range (local files).
+type rangeMapper interface {
+	mapRange(off, n int64) (*fileMap, error)
+}
+
+// nextPage reads and decompresses the next data page: from the chunk's
+// memory mapping when the file can be mapped, otherwise with ReadAt into a
+// reused buffer.
+func (c *flatChunk) nextPage(ctx context.Context) error {
+	if c.m == nil && !c.noMap {
+		c.noMap = true
+		if rm, ok := c.r.(rangeMapper); ok && c.end > c.pos {
+			if m, err := rm.mapRange(c.pos, c.end-c.pos); err == nil {
+				c.m, c.noMap = m, false
+			}
+		}
+	}
+	for {
+		if c.pos >= c.end {
+			return errors.New("column chunk ended before the row group's last row")
+		}
+		var b []byte
+		if c.m != nil {
+			c.m.release(c.pos)
+			b = c.m.bytes(c.pos, c.end)
+		} else {
+			n := min(int64(c.window), c.end-c.pos)
+			c.raw = growBytes(c.raw, int(n))
+			if err := readFull(c.r, c.raw[:n], c.pos); err != nil {
+				return err
+			}
+			b = c.raw[:n]
+		}
+		h, hl, err := parsePageHeader(ctx, b)
+		if err != nil {
+			if c.m == nil && int64(len(b)) < c.end-c.pos && c.window < 16<<20 {
+				c.window *= 4 // a header longer than the window
+				continue
+			}
+			return fmt.Errorf("page header at byte %d: %w", c.pos, err)
+		}
+		if h.compressed < 0 || h.uncompressed < 0 || int64(hl)+int64(h.compressed) > c.end-c.pos {
+			return fmt.Errorf("page at byte %d: size %d out of the column chunk", c.pos, h.compressed)
+		}
+		total := hl + int(h.compressed)
+		if total > len(b) { // ReadAt: the rest of the page
+			n := len(b)
+			c.raw = growBytes(c.raw, total)
+			if err := readFull(c.r, c.raw[n:total], c.pos+int64(n)); err != nil {
+				return err
+			}
+			b = c.raw[:total]
+		}
+		// Read the next header with this page next time.
+		c.window = max(c.window, total+1024)
+		at := c.pos
+		c.pos += int64(total)
+		body := b[hl:total]
+		switch h.typ {
+		case pageData:
+			return c.pageV1(at, h, body)
+		case pageDataV2:
+			return c.pageV2(at, h, body)
+		case pageDictionary:
+			return fmt.Errorf("page at byte %d: a dictionary page the column chunk's metadata did not announce", at)
+		default:
+			continue // index pages and unknown page types are skipped, as the format asks
+		}
+	}
+}
+
+// readFull reads len(b) bytes at off.
+func readFull(r io.ReaderAt, b []byte, off int64) error {
+	got, err := r.ReadAt(b, off)
+	if got < len(b) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("reading page at byte %d: %w", off, err)
+	}
+	return nil
+}
+
+// close releases the chunk's mapping and page.
+func (c *flatChunk) close() {
+	if c.m != nil {
+		c.m.close()
+		c.m = nil
+	}
+	if c.page != nil {
+		c.page.Release()
+		c.page = nil
+	}
+}
+
+// mapped reports whether addr lies in the chunk's mapping.
+func (c *flatChunk) mapped(addr uintptr) bool {
+	return c.m != nil && c.m.contains(addr)
+}
+
+// decompress returns the page's uncompressed bytes.
+func (c *flatChunk) decompress(at int64, body []byte, size int) ([]byte, error) {
+	if c.page != nil {
+		c.page.Release()
+		c.page = nil
+	}
+	if c.codec == nil {
+		return body, nil
+	}
+	dst := c.dec
+	if c.alloc != nil && c.phys == parquet.Types.Double {
+		c.page = memory.NewResizableBuffer(c.alloc)
+		c.page.Resize(size)
+		dst = c.page.Bytes()
+	} else {
+		c.dec = growBytes(c.dec, size)
+		dst = c.dec
+	}
+	out, err := c.codec.DecodeWithError(dst[:size], body)
+	if err != nil {
+		return nil, fmt.Errorf("page at byte %d: decompressing: %w", at, err)
+	}
+	if len(out) != size {
+		return nil, fmt.Errorf("page at byte %d: decompressed to %d bytes, header says %d", at, len(out), size)
+	}
+	if c.page != nil && size > 0 && &out[0] != &c.page.Bytes()[0] {
+		// The codec did not decode in place: no slicing of this page.
+		c.page.Release()
+		c.page = nil
+	}
+	return out, nil
+}
+
+// slice returns the next m values as a Float64 array that shares the
+// current page's buffer (no copy), or nil when that cannot be done: the
+// values are not all in the current page, some are null, the page was not
+// decompressed into a pooled buffer, or its values are not 8-byte aligned
+// in it. Nothing is consumed when it returns nil.
+func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
+	if c.left == 0 {
+		if err := c.nextPage(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if c.page == nil || c.left < int64(m) || len(c.vals) < 8*m || m == 0 {
+		return nil, nil
+	}
+	off := uintptr(unsafe.Pointer(unsafe.SliceData(c.vals))) - uintptr(unsafe.Pointer(unsafe.SliceData(c.page.Bytes())))
+	if off%8 != 0 || (c.maxDef > 0 && !c.lv.takeRun(m, c.maxDef)) {
+		return nil, nil
+	}
+	c.page.Retain()
+	a := newFloat64(m, 0, int(off/8), nil, c.page)
+	c.vals = c.vals[8*m:]
+	c.left -= int64(m)
+	return a, nil
+}
+
+func (c *flatChunk) pageV1(at int64, h pageHeader, body []byte) error {
+	if h.encoding != encPlain {
+		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
+	}
+	data, err := c.decompress(at, body, int(h.uncompressed))
+	if err != nil {
+		return err
+	}
+	n := int64(h.numValues)
+	if c.maxDef > 0 {
+		var levels []byte
+		switch h.defEncoding {
+		case encRLE:
+			if len(data) < 4 {
+				return fmt.Errorf("page at byte %d: truncated definition levels", at)
+			}
+			l := int(binary.LittleEndian.Uint32(data))
+			if l > len(data)-4 {
+				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l, len(data))
+			}
+			levels, data = data[4:4+l], data[4+l:]
+			c.lv = levelDecoder{data: levels, bw: c.bw}
+		case encBitPacked:
+			l := (int(n)*c.bw + 7) / 8
+			if l > len(data) {
+				return fmt.Errorf("page at byte %d: truncated definition levels", at)
+			}
+			levels, data = data[:l], data[l:]
+			c.lv = levelDecoder{data: levels, bw: c.bw, legacy: true, left: int(n)}
+		default:
+			return fmt.Errorf("page at byte %d: definition level encoding %d", at, h.defEncoding)
+		}
+	}
+	c.left, c.vals = n, data
+	return nil
+}
+
+func (c *flatChunk) pageV2(at int64, h pageHeader, body []byte) error {
+	if h.encoding != encPlain {
+		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
+	}
+	if h.repLen < 0 || h.defLen < 0 || int(h.repLen)+int(h.defLen) > len(body) || int(h.repLen)+int(h.defLen) > int(h.uncompressed) {
+		return fmt.Errorf("page at byte %d: level lengths %d+%d out of the page", at, h.repLen, h.defLen)
+	}
+	levels := body[h.repLen : h.repLen+h.defLen]
+	vals := body[h.repLen+h.defLen:]
+	if h.isCompressed {
+		var err error
+		if vals, err = c.decompress(at, vals, int(h.uncompressed-h.repLen-h.defLen)); err != nil {
+			return err
+		}
+	}
+	if c.maxDef > 0 {
+		c.lv = levelDecoder{data: levels, bw: c.bw}
+	}
+	c.left, c.vals = int64(h.numValues), vals
+	return nil
+}
+
+// read decodes the next m values into out (len(out) = m) and reports
+// whether any is null. Nulls leave 0 in out; when there are nulls, valid
+// (of (m+7)/8 bytes) has bit i set for the defined rows, otherwise it is
+// left untouched. def is scratch of at least m levels.
+func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid []byte) (bool, error) {
+	m := len(out)
+	nulls := false
+	for row := 0; row < m; {
+		if c.left == 0 {
+			if err := c.nextPage(ctx); err != nil {
+				return false, err
+			}
+			continue
+		}
+		k := int(min(int64(m-row), c.left))
+		if c.maxDef == 0 || c.lv.takeRun(k, c.maxDef) {
+			if err := c.values(out[row : row+k]); err != nil {
+				return false, err
+			}
+			if nulls {
+				setBits(valid, row, row+k)
+			}
+		} else {
+			d := def[:k]
+			if err := c.lv.decode(d); err != nil {
+				return false, fmt.Errorf("definition levels: %w", err)
+			}
+			nv := 0
+			for _, l := range d {
+				if l == c.maxDef {
+					nv++
+				}
+			}
+			seg := out[row : row+k]
+			if err := c.values(seg[:nv]); err != nil {
+				return false, err
+			}
+			if !nulls {
+				nulls = true
+				clear(valid)
+				setBits(valid, 0, row)
+			}
+			// Spread from the back: dense value j goes to the j-th defined row.
+			j := nv - 1
+			for i := k - 1; i >= 0; i-- {
+				if d[i] == c.maxDef {
+					seg[i] = seg[j]
+					j--
+					valid[(row+i)/8] |= 1 << ((row + i) % 8)
+				} else {
+					seg[i] = 0
+				}
+			}
+		}
+		c.left -= int64(k)
+		row += k
+	}
+	return nulls, nil
+}
+
+// values converts the next len(out) PLAIN values into out.
+func (c *flatChunk) values(out []float64) error {
+	n := len(out)
+	w := c.width()
+	if len(c.vals) < n*w {
+		return fmt.Errorf("page holds %d bytes of values, %d needed", len(c.vals), n*w)
+	}
+	src := c.vals[:n*w]
+	switch c.phys {
+	case parquet.Types.Double:
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), n*8), src)
+	case parquet.Types.Float:
+		for i := range out {
+			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))
+		}
+	case parquet.Types.Int32:
+		for i := range out {
+			out[i] = float64(int32(binary.LittleEndian.Uint32(src[4*i:])))
+		}
+	case parquet.Types.Int64:
+		for i := range out {
+			out[i] = float64(int64(binary.LittleEndian.Uint64(src[8*i:])))
+		}
+	}
+	c.vals = c.vals[n*w:]
+	return nil
+}
+
+// setBits sets bits [lo, hi) of b.
+func setBits(b []byte, lo, hi int) {
+	for ; lo < hi && lo%8 != 0; lo++ {
+		b[lo/8] |= 1 << (lo % 8)
+	}
+	for ; lo+8 <= hi; lo += 8 {
+		b[lo/8] = 0xff
+	}
+	for ; lo < hi; lo++ {
+		b[lo/8] |= 1 << (lo % 8)
+	}
+}
+
+// growBytes returns b resized to n bytes, its contents kept.
+func growBytes(b []byte, n int) []byte {
+	if cap(b) < n {
+		nb := make([]byte, n, n+n/8)
+		copy(nb, b)
+		return nb
+	}
+	return b[:n]
+}
+
+// levelDecoder decodes Parquet's RLE / bit-packed hybrid encoding of
+// levels (or, with legacy, the deprecated BIT_PACKED encoding).
+type levelDecoder struct {
+	data   []byte
+	bw     int
+	legacy bool
+
+	left   int   // values left in the current run (legacy: in the page)
+	rle    bool  // the current run is a repeated value
+	val    int16 // its value
+	packed []byte
+	pos    int // next value's index in packed
+}
+
+// next starts the next run.
+func (d *levelDecoder) next() error {
+	if d.legacy {
+		return errors.New("more levels than the page holds")
+	}
+	h, n := binary.Uvarint(d.data)
+	if n <= 0 {
+		return errors.New("truncated run header")
+	}
+	d.data = d.data[n:]
+	if h&1 == 0 {
+		if h>>1 == 0 || h>>1 > math.MaxInt32 {
+			return fmt.Errorf("run of %d levels", h>>1)
+		}
+		nb := (d.bw + 7) / 8
+		if len(d.data) < nb {
+			return errors.New("truncated run value")
+		}
+		var v uint32
+		for i := 0; i < nb; i++ {
+			v |= uint32(d.data[i]) << (8 * i)
+		}
+		d.data = d.data[nb:]
+		d.rle, d.val, d.left = true, int16(v), int(h>>1)
+		return nil
+	}
+	groups := int(h >> 1)
+	if groups == 0 || h>>1 > math.MaxInt32/8 {
+		return fmt.Errorf("bit-packed run of %d groups", h>>1)
+	}
+	nb := groups * d.bw // 8 values of bw bits per group
+	// The last run may be cut short of its padding.
+	if nb > len(d.data) {
+		nb = len(d.data)
+	}
+	d.rle, d.packed, d.pos = false, d.data[:nb], 0
+	d.left = min(groups*8, nb*8/max(d.bw, 1))
+	d.data = d.data[nb:]
+	return nil
+}
+
+// takeRun consumes k levels if they are all v within the current RLE run.
+func (d *levelDecoder) takeRun(k int, v int16) bool {
+	if d.left == 0 && !d.legacy && len(d.data) > 0 {
+		if d.next() != nil {
+			return false
+		}
+	}
+	if d.rle && d.val == v && d.left >= k {
+		d.left -= k
+		return true
+	}
+	return false
+}
+
+// decode fills out with the next len(out) levels.
+func (d *levelDecoder) decode(out []int16) error {
+	if d.legacy {
+		if len(out) > d.left {
+			return errors.New("more levels than the page holds")
+		}
+		for i := range out {
+			out[i] = int16(msbBits(d.data, d.pos*d.bw, d.bw))
+			d.pos++
+		}
+		d.left -= len(out)
+		return nil
+	}
+	for i := 0; i < len(out); {
+		if d.left == 0 {
+			if err := d.next(); err != nil {
+				return err
+			}
+		}
+		k := min(d.left, len(out)-i)
+		if d.rle {
+			for j := range out[i : i+k] {
+				out[i+j] = d.val
+			}
+		} else {
+			for j := range out[i : i+k] {
+				out[i+j] = int16(lsbBits(d.packed, (d.pos+j)*d.bw, d.bw))
+			}
+			d.pos += k
+		}
+		d.left -= k
+		i += k
+	}
+	return nil
+}
+
+// lsbBits returns the w-bit value at bit offset off of b, packed from the
+// least significant bit (the hybrid encoding's bit packing).
+func lsbBits(b []byte, off, w int) uint32 {
+	var v uint32
+	for i := 0; i < w; i++ {
+		bit := off + i
+		v |= uint32(b[bit/8]>>(bit%8)&1) << i
+	}
+	return v
+}
+
+// msbBits is lsbBits for the deprecated BIT_PACKED encoding, packed from
+// the most significant bit.
+func msbBits(b []byte, off, w int) uint32 {
+	var v uint32
+	for i := 0; i < w; i++ {
+		bit := off + i
+		v = v<<1 | uint32(b[bit/8]>>(7-bit%8)&1)
+	}
+	return v
+}

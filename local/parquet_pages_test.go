@@ -1,0 +1,386 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	compute "github.com/rxspark/rxspark/context"
+)
+
+// pageCase is one way of writing the test file.
+type pageCase struct {
+	v2       bool
+	codec    compress.Compression
+	pageSize int64 // data page size in bytes
+	dict     bool
+	nulls    string // "none", "sparse", "runs", "all"
+}
+
+func (c pageCase) String() string {
+	v := "v1"
+	if c.v2 {
+		v = "v2"
+	}
+	return fmt.Sprintf("%s/%s/page%d/dict=%v/nulls=%s", v, c.codec, c.pageSize, c.dict, c.nulls)
+}
+
+// writePageFile writes n rows of an optional and a required column of each
+// flat numeric type and returns the values (NaN for null) by column.
+func writePageFile(t *testing.T, path string, n int, c pageCase, seed uint64) map[string][]float64 {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 7))
+	types := map[string]arrow.DataType{
+		"f64": arrow.PrimitiveTypes.Float64, "f32": arrow.PrimitiveTypes.Float32,
+		"i32": arrow.PrimitiveTypes.Int32, "i64": arrow.PrimitiveTypes.Int64,
+	}
+	names := []string{"f64", "f32", "i32", "i64"}
+	var fields []arrow.Field
+	for _, nm := range names {
+		fields = append(fields, arrow.Field{Name: "o_" + nm, Type: types[nm], Nullable: true},
+			arrow.Field{Name: "r_" + nm, Type: types[nm], Nullable: false})
+	}
+	schema := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	want := map[string][]float64{}
+	null := func(i int) bool {
+		switch c.nulls {
+		case "sparse":
+			return r.IntN(10) == 0
+		case "runs": // long runs of nulls and of values
+			return (i/1000)%3 == 1
+		case "all":
+			return true
+		}
+		return false
+	}
+	for k, f := range fields {
+		vals := make([]float64, n)
+		for i := range vals {
+			if f.Nullable && null(i) {
+				vals[i] = math.NaN()
+				b.Field(k).AppendNull()
+				continue
+			}
+			switch bb := b.Field(k).(type) {
+			case *array.Float64Builder:
+				v := r.NormFloat64() * 1e3
+				if c.dict {
+					v = float64(r.IntN(20))
+				}
+				vals[i] = v
+				bb.Append(v)
+			case *array.Float32Builder:
+				v := float32(r.NormFloat64())
+				vals[i] = float64(v)
+				bb.Append(v)
+			case *array.Int32Builder:
+				v := int32(r.Uint32())
+				vals[i] = float64(v)
+				bb.Append(v)
+			case *array.Int64Builder:
+				v := int64(r.Uint64() >> 11)
+				if r.IntN(2) == 0 {
+					v = -v
+				}
+				vals[i] = float64(v)
+				bb.Append(v)
+			}
+		}
+		want[f.Name] = vals
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []parquet.WriterProperty{parquet.WithMaxRowGroupLength(int64(n/3 + 1)), parquet.WithDictionaryDefault(c.dict),
+		parquet.WithCompression(c.codec), parquet.WithDataPageSize(c.pageSize)}
+	if c.v2 {
+		opts = append(opts, parquet.WithDataPageVersion(parquet.DataPageV2))
+	}
+	w, err := pqarrow.NewFileWriter(schema, out, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return want
+}
+
+// readAtFS is the local file system without memory mappings (as HDFS
+// files are read): the page decoder uses ReadAt.
+type readAtFS struct{ FileSystem }
+
+type readAtFile struct{ File }
+
+func (fs readAtFS) Open(ctx context.Context, path string) (File, error) {
+	f, err := fs.FileSystem.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return readAtFile{f}, nil
+}
+
+// scanAll reads every column of path through the fast path, with or without
+// the page decoder (and, with it, with or without memory mappings), and
+// returns the values (NaN for null) by column.
+func scanAll(t *testing.T, path string, rows, workers int, noPages, noMap bool) map[string][]float64 {
+	t.Helper()
+	ctx := context.Background()
+	fsys := OS
+	if noMap {
+		fsys = readAtFS{OS}
+	}
+	sc, err := openParquet(ctx, fsys, compute.Parquet(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sc.(*parquetScanner)
+	s.noPageDecoder = noPages
+	var mu sync.Mutex
+	got := map[string][]float64{}
+	chunks := map[int][]arrow.Array{}
+	err = s.Scan(ctx, ScanOptions{Workers: workers, RowsPerChunk: rows}, func(_ context.Context, c Chunk) error {
+		var cols []arrow.Array
+		for _, a := range c.Record.Columns() {
+			a.Retain()
+			cols = append(cols, a)
+		}
+		mu.Lock()
+		chunks[c.Index] = cols
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch := s.Schema()
+	for i := 0; i < len(chunks); i++ {
+		for k, a := range chunks[i] {
+			f := a.(*array.Float64)
+			name := sch.Field(k).Name
+			for j := 0; j < f.Len(); j++ {
+				v := math.NaN()
+				if f.IsValid(j) {
+					v = f.Value(j)
+				}
+				got[name] = append(got[name], v)
+			}
+			a.Release()
+		}
+	}
+	return got
+}
+
+func sameValues(a, b []float64) (int, bool) {
+	if len(a) != len(b) {
+		return -1, false
+	}
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) && !(math.IsNaN(a[i]) && math.IsNaN(b[i])) {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// TestPageDecoder reads files written with every page layout the decoder
+// handles (data pages v1 and v2, uncompressed, Snappy, gzip and zstd, small
+// and large pages, columns with and without nulls) and some it leaves to
+// arrow-go (dictionary pages), in chunks that straddle pages: both
+// decoders must return exactly the values written.
+func TestPageDecoder(t *testing.T) {
+	dir := t.TempDir()
+	const n = 5000
+	var cases []pageCase
+	for _, v2 := range []bool{false, true} {
+		for _, codec := range []compress.Compression{compress.Codecs.Uncompressed, compress.Codecs.Snappy, compress.Codecs.Gzip, compress.Codecs.Zstd} {
+			for _, nulls := range []string{"none", "sparse", "runs", "all"} {
+				cases = append(cases, pageCase{v2: v2, codec: codec, pageSize: 1 << 20, nulls: nulls})
+			}
+			cases = append(cases, pageCase{v2: v2, codec: codec, pageSize: 700, nulls: "sparse"})
+		}
+		cases = append(cases, pageCase{v2: v2, codec: compress.Codecs.Snappy, pageSize: 1 << 20, dict: true, nulls: "sparse"})
+	}
+	for i, c := range cases {
+		t.Run(c.String(), func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("p%d.parquet", i))
+			want := writePageFile(t, path, n, c, uint64(i))
+			// Which column chunks the page decoder takes.
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr, err := file.NewParquetReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for leaf := 0; leaf < pr.MetaData().Schema.NumColumns(); leaf++ {
+				col := pr.MetaData().Schema.Column(leaf)
+				fc := flatChunkFor(pr, f, pr.MetaData().RowGroup(0), leaf, col.MaxDefinitionLevel())
+				if (fc != nil) == c.dict {
+					t.Errorf("column %s: page decoder taken %v, dictionary encoded %v", col.Name(), fc != nil, c.dict)
+				}
+			}
+			pr.Close()
+			for _, rows := range []int{0, 333, 4096} {
+				for _, how := range []struct{ noPages, noMap bool }{{false, false}, {false, true}, {true, false}} {
+					got := scanAll(t, path, rows, 2, how.noPages, how.noMap)
+					for name, w := range want {
+						if i, ok := sameValues(got[name], w); !ok {
+							t.Errorf("rows %d, %+v: column %s differs at row %d (%d of %d rows)", rows, how, name, i, len(got[name]), len(w))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestPageDecoderCorrupt: damaged pages give an error naming the file, row
+// group and column, never a panic or wrong values.
+func TestPageDecoderCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.parquet")
+	writePageFile(t, path, 3000, pageCase{codec: compress.Codecs.Snappy, pageSize: 1 << 20, nulls: "sparse"}, 1)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	// Damage bytes inside the column chunks (not the footer, which the
+	// open would reject).
+	for trial := range 200 {
+		b := append([]byte(nil), orig...)
+		at := 4 + r.IntN(len(b)/2)
+		for k := range 1 + r.IntN(8) {
+			b[min(at+k, len(b)-1)] ^= byte(1 + r.IntN(255))
+		}
+		p := filepath.Join(dir, fmt.Sprintf("c%d.parquet", trial))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		sc, err := openParquet(ctx, OS, compute.Parquet(p))
+		if err != nil {
+			continue
+		}
+		func() {
+			defer func() {
+				if e := recover(); e != nil {
+					t.Fatalf("trial %d (bytes at %d): panic %v", trial, at, e)
+				}
+			}()
+			err = sc.Scan(ctx, ScanOptions{Workers: 1}, func(context.Context, Chunk) error { return nil })
+		}()
+		if err != nil && !containsAll(err.Error(), p, "row group", "column") {
+			t.Errorf("trial %d: error %q does not say where", trial, err)
+		}
+	}
+}
+
+func containsAll(s string, subs ...string) bool {
+	for _, x := range subs {
+		if !contains(s, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPageDecoderTruncated: a file truncated while it is read through a
+// memory mapping gives an error naming it, not a crash.
+func TestPageDecoderTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.parquet")
+	writePageFile(t, path, 60000, pageCase{codec: compress.Codecs.Snappy, pageSize: 64 << 10, nulls: "none"}, 3)
+	ctx := context.Background()
+	sc, err := openParquet(ctx, OS, compute.Parquet(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := 0
+	err = sc.Scan(ctx, ScanOptions{Workers: 1, RowsPerChunk: 1000, Columns: []string{"r_f64", "o_i64"}}, func(context.Context, Chunk) error {
+		chunks++
+		if chunks == 1 {
+			return os.Truncate(path, 4096)
+		}
+		return nil
+	})
+	if err == nil || !containsAll(err.Error(), path, "row group 0", "changed while it was read") {
+		t.Fatalf("after %d chunks: error %v", chunks, err)
+	}
+}
+
+// TestLevelDecoder checks the hybrid RLE / bit-packed decoder, and the
+// deprecated BIT_PACKED encoding, on hand-made runs.
+func TestLevelDecoder(t *testing.T) {
+	// bw = 2: RLE run of 5 × 3, then one bit-packed group of 8 values
+	// 0 1 2 3 3 2 1 0 (LSB first: 0b11100100, 0b00011011), then RLE 4 × 1.
+	data := []byte{5 << 1, 3, 1<<1 | 1, 0b11100100, 0b00011011, 4 << 1, 1}
+	d := levelDecoder{data: data, bw: 2}
+	if d.takeRun(6, 3) {
+		t.Fatal("took 6 levels from a run of 5")
+	}
+	if !d.takeRun(2, 3) {
+		t.Fatal("did not take 2 levels of the run of 5")
+	}
+	out := make([]int16, 15)
+	if err := d.decode(out); err != nil {
+		t.Fatal(err)
+	}
+	want := []int16{3, 3, 3, 0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 1, 1}
+	if fmt.Sprint(out) != fmt.Sprint(want) {
+		t.Fatalf("decoded %v, want %v", out, want)
+	}
+	if err := d.decode(out[:1]); err == nil {
+		t.Fatal("decoded past the end")
+	}
+	// BIT_PACKED, bw = 1, MSB first: 1 0 1 1 0 0 0 1 | 1 1.
+	l := levelDecoder{data: []byte{0b10110001, 0b11000000}, bw: 1, legacy: true, left: 10}
+	out = make([]int16, 10)
+	if err := l.decode(out); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(out) != "[1 0 1 1 0 0 0 1 1 1]" {
+		t.Fatalf("BIT_PACKED decoded %v", out)
+	}
+	if l.takeRun(1, 1) || l.decode(out[:1]) == nil {
+		t.Fatal("read past the page")
+	}
+	// Truncated input.
+	for _, bad := range [][]byte{{}, {0x80}, {2 << 1}, {0}} {
+		d := levelDecoder{data: bad, bw: 1}
+		if err := d.decode(make([]int16, 2)); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
