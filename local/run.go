@@ -39,6 +39,9 @@ type worker struct {
 	wbuf   []float64
 	rows   []int32
 	keybuf strings.Builder
+	// sscpIfFinite's scratch
+	sscpTmp *compute.SSCPValue
+	dbuf    []float64
 }
 
 func newWorker(p *compute.Pass, sets [][]int) *worker {
@@ -147,6 +150,7 @@ func (w *worker) chunk(c Chunk) error {
 	// Rows that pass the filter.
 	w.mask = growBool(w.mask, n)
 	mask := w.mask
+	maskAll := true // every row passes
 	if p.Filter != nil {
 		v, err := ev.eval(p.Filter)
 		if err != nil {
@@ -154,7 +158,11 @@ func (w *worker) chunk(c Chunk) error {
 		}
 		l := v.asLgl(ev)
 		for i := range mask {
-			mask[i] = at8(l, i) == 1
+			ok := at8(l, i) == 1
+			mask[i] = ok
+			if !ok {
+				maskAll = false
+			}
 		}
 	} else {
 		for i := range mask {
@@ -176,7 +184,7 @@ func (w *worker) chunk(c Chunk) error {
 		}
 	}
 	for i, a := range p.Aggs {
-		if err := w.aggregate(i, a, mask, n); err != nil {
+		if err := w.aggregate(i, a, mask, maskAll, n); err != nil {
 			return fmt.Errorf("aggregate %s: %w", a.Kind, err)
 		}
 	}
@@ -265,8 +273,9 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 	return nil
 }
 
-// aggregate folds aggregate i of the chunk's rows into every set's groups.
-func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
+// aggregate folds aggregate i of the chunk's rows into every set's groups;
+// mask says which rows pass the row selection (maskAll: all of them).
+func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n int) error {
 	ev := w.ev
 	// Arguments, weight and condition.
 	args := make([][]float64, len(a.Args))
@@ -298,7 +307,10 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
 	// The rows this aggregate uses. The common case, every row (no filter
 	// or condition, no weight, no missing value), is found with one tight
 	// loop per column instead of a loop over rows that visits every column.
-	all := where == nil && wt == nil && allTrue(mask[:n])
+	all := where == nil && wt == nil && maskAll
+	if all && !complete && a.Kind == compute.AggSSCP && w.sscpIfFinite(i, args) {
+		return nil
+	}
 	for _, col := range args {
 		if !all || complete {
 			break
@@ -368,14 +380,48 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, n int) error {
 	return nil
 }
 
-// allTrue reports whether every element of b is true.
-func allTrue(b []bool) bool {
-	for _, x := range b {
-		if !x {
+// sscpIfFinite folds the rows of cols, unweighted, into SSCP aggregate i
+// of every grouping set that has a single group in this chunk (as
+// accumulate would), provided that the result comes out finite, and
+// reports whether it did. A NaN or ±Inf anywhere in the rows makes the
+// cross products non-finite, so a finite result proves that no row is
+// missing without the pass over the data that checking first would cost;
+// otherwise (a missing value, several groups, or cross products that
+// overflow) nothing is folded and the caller takes the exact way. The
+// result is bitwise the one accumulate gives.
+func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
+	if len(cols) == 0 {
+		return false
+	}
+	for s := range w.sets {
+		if len(w.gstate[s]) > 1 {
 			return false
 		}
 	}
+	t := w.sscpTmp
+	if t == nil || t.P != len(cols) {
+		t = compute.NewSSCP(len(cols))
+		w.sscpTmp = t
+	}
+	t.N, t.W = 0, 0
+	kernel.AddSSCP(t, cols, nil, &w.scratch)
+	if !kernel.AllFinite(t.C) || !kernel.AllFinite(t.Mean) || !kernel.AllFinite(t.MeanLo) {
+		return false
+	}
+	w.dbuf = growFloat(w.dbuf, len(cols))
+	for s := range w.sets {
+		if states := w.gstate[s]; len(states) == 1 {
+			states[0].vals[i].(*compute.SSCPValue).MergeBuf(t, w.dbuf)
+		}
+	}
 	return true
+}
+
+func growFloat(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
 }
 
 func gather(dst, src []float64, idx []int32) []float64 {

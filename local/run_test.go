@@ -270,3 +270,94 @@ func TestValidateUnknownColumn(t *testing.T) {
 		}
 	}
 }
+
+// numScanner serves x and y (NaN and ±Inf stored as values, not nulls) in
+// chunks of size rows.
+func numScanner(x, y []float64, size int) *memScanner {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "y", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	}, nil)
+	m := &memScanner{schema: schema}
+	for lo := 0; lo < len(x); lo += size {
+		hi := min(lo+size, len(x))
+		xb := array.NewFloat64Builder(memory.DefaultAllocator)
+		yb := array.NewFloat64Builder(memory.DefaultAllocator)
+		xb.AppendValues(x[lo:hi], nil)
+		yb.AppendValues(y[lo:hi], nil)
+		m.recs = append(m.recs, array.NewRecordBatch(schema, []arrow.Array{xb.NewArray(), yb.NewArray()}, int64(hi-lo)))
+	}
+	return m
+}
+
+// TestSSCPNonFiniteChunks: an unweighted SSCP over chunks without missing
+// values is folded without a finiteness pass (the result proves it); chunks
+// with NaN or ±Inf values, and chunks whose cross products overflow, must
+// still come out as the exact way gives: rows with a non-finite value
+// dropped; rows whose products overflow kept (the result is then not
+// finite, as it always was).
+func TestSSCPNonFiniteChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const n = 3000
+	x, y := make([]float64, n), make([]float64, n)
+	for i := range x {
+		x[i] = 1e3 + r.NormFloat64()
+		y[i] = 2*x[i] + r.NormFloat64()
+	}
+	x[510], y[1260], x[1790], y[1790], y[2999] = math.NaN(), math.Inf(1), math.Inf(-1), math.NaN(), math.Inf(-1)
+	// Exact values over the rows with both finite.
+	var cnt float64
+	var mx, my float64
+	for i := range x {
+		if !math.IsInf(x[i], 0) && !math.IsNaN(x[i]) && !math.IsInf(y[i], 0) && !math.IsNaN(y[i]) {
+			cnt++
+			mx += x[i]
+			my += y[i]
+		}
+	}
+	mx, my = mx/cnt, my/cnt
+	var cxx, cxy, cyy float64
+	for i := range x {
+		if !math.IsInf(x[i], 0) && !math.IsNaN(x[i]) && !math.IsInf(y[i], 0) && !math.IsNaN(y[i]) {
+			cxx += (x[i] - mx) * (x[i] - mx)
+			cxy += (x[i] - mx) * (y[i] - my)
+			cyy += (y[i] - my) * (y[i] - my)
+		}
+	}
+	pass := &compute.Pass{Name: "sscp", Sets: [][]int{{}}, Aggs: []compute.Agg{
+		{Kind: compute.AggSSCP, Args: []compute.Expr{compute.Col{Name: "x"}, compute.Col{Name: "y"}}},
+		{Kind: compute.AggCount},
+	}}
+	for _, cfg := range []struct{ workers, chunk int }{{1, 3000}, {2, 250}, {3, 97}} {
+		agg, err := runPass(context.Background(), numScanner(x, y, cfg.chunk), pass, cfg.workers, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := agg.Sets[0].Groups[0].Values[0].(*compute.SSCPValue)
+		if v.N != int64(cnt) || v.W != cnt || !closeTo(v.Mean[0], mx, 1e-14) || !closeTo(v.Mean[1], my, 1e-14) ||
+			!closeTo(v.C[0], cxx, 1e-11) || !closeTo(v.C[1], cxy, 1e-11) || !closeTo(v.C[3], cyy, 1e-11) || v.C[1] != v.C[2] {
+			t.Errorf("%+v: got N %d W %g mean %v C %v; want N %g mean [%g %g] C [%g %g %g]", cfg, v.N, v.W, v.Mean, v.C, cnt, mx, my, cxx, cxy, cyy)
+		}
+		if c := agg.Sets[0].Groups[0].Values[1].(*compute.CountValue).N; c != n {
+			t.Errorf("%+v: count %d, want %d", cfg, c, n)
+		}
+	}
+	// Finite values whose squares overflow: every row is used, C is not finite.
+	big := append([]float64(nil), x...)
+	for i := range big {
+		big[i] = math.Abs(big[i])
+		if math.IsNaN(big[i]) || math.IsInf(big[i], 0) {
+			big[i] = 1
+		}
+	}
+	big[700] = 1e200
+	yy := make([]float64, n)
+	agg, err := runPass(context.Background(), numScanner(big, yy, 250), pass, 2, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := agg.Sets[0].Groups[0].Values[0].(*compute.SSCPValue)
+	if v.N != n || !(math.IsInf(v.C[0], 0) || math.IsNaN(v.C[0])) {
+		t.Errorf("overflow: N %d, C %v; want N %d, C[0] not finite", v.N, v.C, n)
+	}
+}
