@@ -202,6 +202,30 @@ func (ev *evaluator) column(name string) (*vec, error) {
 	return v, nil
 }
 
+// rawColumn returns the values of e when e is a Float64 column of the chunk
+// without nulls that has not been loaded yet, as stored: NaN and ±Inf
+// included, not checked. Callers that take them must treat every
+// non-finite value as missing themselves (the SSCP aggregate does: see
+// worker.sscpIfFinite). ok is false otherwise.
+func (ev *evaluator) rawColumn(e compute.Expr) (vals []float64, ok bool) {
+	c, isCol := e.(compute.Col)
+	if !isCol {
+		return nil, false
+	}
+	if _, loaded := ev.env[c.Name]; loaded {
+		return nil, false
+	}
+	i, found := ev.cols[c.Name]
+	if !found {
+		return nil, false
+	}
+	arr, isF64 := ev.rec.Column(i).(*array.Float64)
+	if !isF64 || arr.NullN() != 0 {
+		return nil, false
+	}
+	return arr.Float64Values(), true
+}
+
 func (ev *evaluator) fromArrow(a arrow.Array, name string) (*vec, error) {
 	n := a.Len()
 	switch arr := a.(type) {

@@ -280,7 +280,19 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 	// Arguments, weight and condition.
 	args := make([][]float64, len(a.Args))
 	complete := true // every argument known to have no missing value
+	// An unweighted SSCP takes plain numeric columns as stored, unchecked:
+	// sscpIfFinite proves them finite by its result, and the exact way
+	// below drops rows with NaN or ±Inf, so one pass over the data (the
+	// evaluator's finiteness check) is saved.
+	raw := a.Kind == compute.AggSSCP && a.Weight == nil && a.Where == nil
 	for j, e := range a.Args {
+		if raw {
+			if vals, ok := ev.rawColumn(e); ok {
+				args[j] = vals
+				complete = false
+				continue
+			}
+		}
 		v, err := ev.eval(e)
 		if err != nil {
 			return err
