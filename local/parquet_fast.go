@@ -58,6 +58,7 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 	// The page decoder reads local files through memory mappings; a file
 	// truncated while it is read makes such a read fault. That fault, and
 	// only that one, becomes an error.
+	var building []arrow.Array // the batch being decoded, released on a fault
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		e := recover()
@@ -72,6 +73,11 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 		}
 		switch {
 		case fault:
+			for _, a := range building {
+				if a != nil {
+					a.Release()
+				}
+			}
 			err = fmt.Errorf("%s: row group %d: the file changed while it was read (%v): %w", path, u.group, e, ErrBadInput)
 		case e != nil:
 			panic(e)
@@ -109,6 +115,7 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 		}
 		m := min(int64(rows), n-lo)
 		arrs := make([]arrow.Array, len(readers))
+		building = arrs
 		for k, cr := range readers {
 			var a arrow.Array
 			var err error
@@ -125,6 +132,7 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 			}
 			arrs[k] = a
 		}
+		building = nil
 		rec := array.NewRecordBatch(schema, arrs, m)
 		for _, a := range arrs {
 			a.Release()

@@ -68,7 +68,7 @@ type pageHeader struct {
 // parsePageHeader decodes a thrift-compact PageHeader at the start of b and
 // returns it with its length in bytes.
 func parsePageHeader(ctx context.Context, b []byte) (pageHeader, int, error) {
-	h := pageHeader{typ: -1, uncompressed: -1, compressed: -1, isCompressed: true}
+	h := pageHeader{typ: -1, uncompressed: -1, compressed: -1, numValues: -1, isCompressed: true}
 	buf := &thrift.TMemoryBuffer{Buffer: bytes.NewBuffer(b)}
 	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{})
 	err := readStruct(ctx, p, fields{
@@ -84,10 +84,24 @@ func parsePageHeader(ctx context.Context, b []byte) (pageHeader, int, error) {
 	if err != nil {
 		return h, 0, err
 	}
-	if h.typ < 0 || h.uncompressed < 0 || h.compressed < 0 {
-		return h, 0, errors.New("page header lacks a required field")
-	}
 	return h, len(b) - buf.Len(), nil
+}
+
+// check rejects headers that a well-formed file cannot have: missing or
+// negative fields, and pages larger than arrow-go's reader accepts (which
+// also bounds what a damaged header can make the decoder allocate).
+func (h *pageHeader) check() error {
+	if h.typ < 0 || h.uncompressed < 0 || h.compressed < 0 {
+		return errors.New("a required field is missing or negative")
+	}
+	if (h.typ == pageData || h.typ == pageDataV2) && (h.numValues < 0 || h.numNulls < 0 || h.defLen < 0 || h.repLen < 0) {
+		return errors.New("the data page header is missing, or a count in it is negative")
+	}
+	if int64(h.compressed) > parquet.DefaultMaxCompressedPageSize || int64(h.uncompressed) > parquet.DefaultMaxUncompressedPageSize {
+		return fmt.Errorf("a page of %d bytes (%d uncompressed) exceeds the limits of %d and %d", h.compressed, h.uncompressed,
+			parquet.DefaultMaxCompressedPageSize, parquet.DefaultMaxUncompressedPageSize)
+	}
+	return nil
 }
 
 // fields says where readStruct stores the fields of a thrift struct, by
@@ -171,6 +185,9 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 			return nil
 		}
 	}
+	if cc.Type() != pr.MetaData().Schema.Column(leaf).PhysicalType() {
+		return nil // inconsistent metadata: arrow-go's reader reports it
+	}
 	c := &flatChunk{r: r, pos: cc.DataPageOffset(), phys: cc.Type(), maxDef: maxDef, bw: bits.Len16(uint16(maxDef)), window: 4 << 10}
 	c.end = c.pos + cc.TotalCompressedSize()
 	switch c.phys {
@@ -252,7 +269,10 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			}
 			return fmt.Errorf("page header at byte %d: %w", c.pos, err)
 		}
-		if h.compressed < 0 || h.uncompressed < 0 || int64(hl)+int64(h.compressed) > c.end-c.pos {
+		if err := h.check(); err != nil {
+			return fmt.Errorf("page header at byte %d: %w", c.pos, err)
+		}
+		if int64(hl)+int64(h.compressed) > c.end-c.pos {
 			return fmt.Errorf("page at byte %d: size %d out of the column chunk", c.pos, h.compressed)
 		}
 		total := hl + int(h.compressed)
@@ -265,10 +285,14 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			b = c.raw[:total]
 		}
 		// Read the next header with this page next time.
-		c.window = max(c.window, total+1024)
+		c.window = max(4<<10, total+1024)
 		at := c.pos
 		c.pos += int64(total)
 		body := b[hl:total]
+		if c.page != nil { // the previous page's buffer (batches may still hold it)
+			c.page.Release()
+			c.page = nil
+		}
 		switch h.typ {
 		case pageData:
 			return c.pageV1(at, h, body)
@@ -313,10 +337,6 @@ func (c *flatChunk) mapped(addr uintptr) bool {
 
 // decompress returns the page's uncompressed bytes.
 func (c *flatChunk) decompress(at int64, body []byte, size int) ([]byte, error) {
-	if c.page != nil {
-		c.page.Release()
-		c.page = nil
-	}
 	if c.codec == nil {
 		return body, nil
 	}
@@ -358,7 +378,12 @@ func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
 	if c.page == nil || c.left < int64(m) || len(c.vals) < 8*m || m == 0 {
 		return nil, nil
 	}
-	off := uintptr(unsafe.Pointer(unsafe.SliceData(c.vals))) - uintptr(unsafe.Pointer(unsafe.SliceData(c.page.Bytes())))
+	pb := c.page.Bytes()
+	lo, v := uintptr(unsafe.Pointer(unsafe.SliceData(pb))), uintptr(unsafe.Pointer(unsafe.SliceData(c.vals)))
+	if v < lo || v+uintptr(8*m) > lo+uintptr(len(pb)) { // the values are not in the page buffer
+		return nil, nil
+	}
+	off := v - lo
 	if off%8 != 0 || (c.maxDef > 0 && !c.lv.takeRun(m, c.maxDef)) {
 		return nil, nil
 	}

@@ -1,12 +1,16 @@
 package local
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -17,6 +21,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/thrift/lib/go/thrift"
 
 	compute "github.com/rxspark/rxspark/context"
 )
@@ -382,5 +387,139 @@ func TestLevelDecoder(t *testing.T) {
 		if err := d.decode(make([]int16, 2)); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
+	}
+}
+
+// headerBytes writes a thrift-compact PageHeader: a data page v1 (PLAIN
+// values, RLE levels) or v2 with numValues values; sub false leaves out the
+// data page's own header; pad > 0 adds an unknown binary field of pad bytes
+// (readers skip it), which moves the alignment of the body.
+func headerBytes(t *testing.T, v2, sub bool, unc, comp, numValues int32, isCompressed bool, pad int) []byte {
+	t.Helper()
+	ctx := context.Background()
+	buf := thrift.NewTMemoryBuffer()
+	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{})
+	var errs []error
+	w := func(err error) { errs = append(errs, err) }
+	typ, id := int32(pageData), int16(5)
+	if v2 {
+		typ, id = pageDataV2, 8
+	}
+	w(p.WriteStructBegin(ctx, "PageHeader"))
+	for f, v := range []int32{typ, unc, comp} {
+		w(p.WriteFieldBegin(ctx, "", thrift.I32, int16(f+1)))
+		w(p.WriteI32(ctx, v))
+	}
+	if sub {
+		w(p.WriteFieldBegin(ctx, "", thrift.STRUCT, id))
+		w(p.WriteStructBegin(ctx, ""))
+		fields := []int32{numValues, encPlain, encRLE, encRLE} // v1: values, encoding, def and rep level encodings
+		if v2 {
+			fields = []int32{numValues, 0, numValues, encPlain, 0, 0} // values, nulls, rows, encoding, def and rep lengths
+		}
+		for f, v := range fields {
+			w(p.WriteFieldBegin(ctx, "", thrift.I32, int16(f+1)))
+			w(p.WriteI32(ctx, v))
+		}
+		if v2 {
+			w(p.WriteFieldBegin(ctx, "", thrift.BOOL, 7))
+			w(p.WriteBool(ctx, isCompressed))
+		}
+		w(p.WriteFieldStop(ctx))
+		w(p.WriteStructEnd(ctx))
+	}
+	if pad > 0 {
+		w(p.WriteFieldBegin(ctx, "", thrift.STRING, 100))
+		w(p.WriteBinary(ctx, make([]byte, pad)))
+	}
+	w(p.WriteFieldStop(ctx))
+	w(p.WriteStructEnd(ctx))
+	w(p.Flush(ctx))
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+func doubleBytes(vals ...float64) []byte {
+	b := make([]byte, 8*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))
+	}
+	return b
+}
+
+// TestPageDecoderV2MixedCompression: writers (Arrow C++ ≥ 20, arrow-rs)
+// store a v2 page uncompressed when compressing does not pay; after a
+// compressed page, such a page's values must not be taken for a slice of
+// the previous page's buffer, whatever their alignment.
+func TestPageDecoderV2MixedCompression(t *testing.T) {
+	codec, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for pad := 0; pad < 8; pad++ {
+		p1, p2 := doubleBytes(1, 2, 3, 4), doubleBytes(5, 6, 7, 8)
+		c1 := codec.Encode(nil, p1)
+		chunk := append(headerBytes(t, true, true, int32(len(p1)), int32(len(c1)), 4, true, 0), c1...)
+		chunk = append(chunk, headerBytes(t, true, true, int32(len(p2)), int32(len(p2)), 4, false, pad)...)
+		chunk = append(chunk, p2...)
+		fc := &flatChunk{r: bytes.NewReader(chunk), end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096,
+			codec: codec.(compress.ErrorCodec), alloc: memory.NewGoAllocator()}
+		a, err := fc.slice(ctx, 4)
+		if err != nil || a == nil {
+			t.Fatalf("pad %d: first page: %v, %v", pad, a, err)
+		}
+		if got := a.(*array.Float64).Float64Values(); fmt.Sprint(got) != "[1 2 3 4]" {
+			t.Errorf("pad %d: first page %v", pad, got)
+		}
+		a.Release()
+		if a, err := fc.slice(ctx, 4); a != nil || err != nil {
+			t.Fatalf("pad %d: the uncompressed page was sliced (%v, %v)", pad, a, err)
+		}
+		out := make([]float64, 4)
+		if _, err := fc.read(ctx, out, make([]int16, 4), make([]byte, 1)); err != nil || fmt.Sprint(out) != "[5 6 7 8]" {
+			t.Errorf("pad %d: second page %v, %v", pad, out, err)
+		}
+		fc.close()
+	}
+}
+
+// TestPageDecoderBadHeaders: headers a damaged file can have give errors,
+// and cannot make the decoder allocate what they claim.
+func TestPageDecoderBadHeaders(t *testing.T) {
+	codec, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := codec.Encode(nil, doubleBytes(1, 2))
+	plain := doubleBytes(1, 2)
+	cases := []struct {
+		name  string
+		chunk []byte
+		want  string
+	}{
+		{"negative count", append(headerBytes(t, false, true, 16, 16, -3, true, 0), plain...), "negative"},
+		{"no data page header", append(headerBytes(t, false, false, 16, 16, 2, true, 0), plain...), "data page header is missing"},
+		{"huge uncompressed size", append(headerBytes(t, false, true, math.MaxInt32, int32(len(small)), 2, true, 0), small...), "exceeds the limits"},
+		{"size beyond the chunk", append(headerBytes(t, false, true, 16, 4000, 2, true, 0), plain...), "out of the column chunk"},
+	}
+	for _, c := range cases {
+		fc := &flatChunk{r: bytes.NewReader(c.chunk), end: int64(len(c.chunk)), phys: parquet.Types.Double, window: 4096,
+			codec: codec.(compress.ErrorCodec), alloc: newPoolAllocator()}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := fc.read(context.Background(), make([]float64, 2), make([]int16, 2), make([]byte, 1))
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+			t.Errorf("%s: allocated %d MiB", c.name, grew>>20)
+		}
+		fc.close()
 	}
 }

@@ -39,9 +39,10 @@ type worker struct {
 	wbuf   []float64
 	rows   []int32
 	keybuf strings.Builder
-	// sscpIfFinite's scratch
-	sscpTmp *compute.SSCPValue
-	dbuf    []float64
+	// sscpIfFinite's scratch, and per aggregate the chunks still to skip
+	sscpTmp  *compute.SSCPValue
+	dbuf     []float64
+	sscpSkip []int
 }
 
 func newWorker(p *compute.Pass, sets [][]int) *worker {
@@ -400,9 +401,19 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 // missing without the pass over the data that checking first would cost;
 // otherwise (a missing value, several groups, or cross products that
 // overflow) nothing is folded and the caller takes the exact way. The
-// result is bitwise the one accumulate gives.
+// result is bitwise the one accumulate gives. After a chunk that had a
+// missing value, the next sscpRetry chunks of the aggregate take the exact
+// way directly, so that data with missing values everywhere pay at most one
+// wasted fold in sscpRetry+1 chunks.
 func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
 	if len(cols) == 0 {
+		return false
+	}
+	if w.sscpSkip == nil {
+		w.sscpSkip = make([]int, len(w.pass.Aggs))
+	}
+	if w.sscpSkip[i] > 0 {
+		w.sscpSkip[i]--
 		return false
 	}
 	for s := range w.sets {
@@ -418,6 +429,7 @@ func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
 	t.N, t.W = 0, 0
 	kernel.AddSSCP(t, cols, nil, &w.scratch)
 	if !kernel.AllFinite(t.C) || !kernel.AllFinite(t.Mean) || !kernel.AllFinite(t.MeanLo) {
+		w.sscpSkip[i] = sscpRetry
 		return false
 	}
 	w.dbuf = growFloat(w.dbuf, len(cols))
@@ -428,6 +440,10 @@ func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
 	}
 	return true
 }
+
+// sscpRetry is how many chunks sscpIfFinite leaves to the exact way after
+// one that had a missing value.
+const sscpRetry = 8
 
 func growFloat(b []float64, n int) []float64 {
 	if cap(b) < n {
