@@ -394,7 +394,7 @@ func TestLevelDecoder(t *testing.T) {
 // values, RLE levels) or v2 with numValues values; sub false leaves out the
 // data page's own header; pad > 0 adds an unknown binary field of pad bytes
 // (readers skip it), which moves the alignment of the body.
-func headerBytes(t *testing.T, v2, sub bool, unc, comp, numValues int32, isCompressed bool, pad int) []byte {
+func headerBytes(t testing.TB, v2, sub bool, unc, comp, numValues int32, isCompressed bool, pad int) []byte {
 	t.Helper()
 	ctx := context.Background()
 	buf := thrift.NewTMemoryBuffer()
@@ -522,4 +522,52 @@ func TestPageDecoderBadHeaders(t *testing.T) {
 		}
 		fc.close()
 	}
+}
+
+// FuzzPageDecoder feeds arbitrary bytes to the page decoder as a column
+// chunk (DOUBLE, INT32, FLOAT or INT64; definition levels of 0 to 2 bits;
+// with or without Snappy; batches of 1 to 17 rows, sliced or copied): it
+// may return errors, never panic. `go test -fuzz FuzzPageDecoder ./local/`
+// runs it; plain `go test` runs the seeds.
+func FuzzPageDecoder(f *testing.F) {
+	codec, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		f.Fatal(err)
+	}
+	plain := doubleBytes(1, 2, 3, 4)
+	f.Add(append(headerBytes(f, false, true, 32, 32, 4, true, 0), plain...), uint8(0))
+	f.Add(append(headerBytes(f, true, true, 32, 32, 4, false, 0), plain...), uint8(0x80))
+	packed := codec.Encode(nil, plain)
+	f.Add(append(headerBytes(f, true, true, 32, int32(len(packed)), 4, true, 3), packed...), uint8(0x90))
+	f.Fuzz(func(t *testing.T, chunk []byte, cfg uint8) {
+		fc := &flatChunk{r: bytes.NewReader(chunk), end: int64(len(chunk)), window: 4096, alloc: newPoolAllocator()}
+		fc.phys = []parquet.Type{parquet.Types.Double, parquet.Types.Int32, parquet.Types.Float, parquet.Types.Int64}[cfg&3]
+		fc.maxDef = int16(cfg >> 2 & 3)
+		fc.bw = []int{0, 1, 2, 2}[fc.maxDef]
+		if cfg&16 != 0 {
+			fc.codec = codec.(compress.ErrorCodec)
+		}
+		ctx := context.Background()
+		m := []int{1, 3, 8, 17}[cfg>>5&3]
+		out, def, valid := make([]float64, m), make([]int16, m), make([]byte, (m+7)/8)
+		for range 6 {
+			if cfg&128 != 0 {
+				a, err := fc.slice(ctx, m)
+				if err != nil {
+					break
+				}
+				if a != nil {
+					if a.Len() != m {
+						t.Fatalf("slice of %d values, want %d", a.Len(), m)
+					}
+					a.Release()
+					continue
+				}
+			}
+			if _, err := fc.read(ctx, out, def, valid); err != nil {
+				break
+			}
+		}
+		fc.close()
+	})
 }
