@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 )
@@ -156,43 +155,56 @@ func (s *parquetScanner) readFlat(ctx context.Context, fc *flatChunk, m int64, s
 	if a, err := fc.slice(ctx, int(m)); a != nil || err != nil {
 		return a, err
 	}
-	valBuf := memory.NewResizableBuffer(s.alloc)
-	valBuf.Resize(int(m) * 8)
-	out := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(valBuf.Bytes()))), m)
-	if int64(cap(st.def)) < m {
-		st.def = make([]int16, m)
-	}
+	valBuf, out := s.newValues(m)
+	st.def = grow(st.def, int(m))
 	nb := int((m + 7) / 8)
-	if cap(st.valid) < nb {
-		st.valid = make([]byte, nb)
-	}
-	valid, err := fc.read(ctx, out, st.def[:m], st.valid[:nb])
+	st.valid = grow(st.valid, nb)
+	nulls, err := fc.read(ctx, out, st.def, st.valid)
 	if err != nil {
 		valBuf.Release()
 		return nil, err
 	}
 	var validBuf *memory.Buffer
-	nulls := 0
-	if valid {
+	if nulls > 0 {
 		validBuf = memory.NewResizableBuffer(s.alloc)
 		validBuf.Resize(nb)
-		copy(validBuf.Bytes(), st.valid[:nb])
-		nulls = int(m) - bitutil.CountSetBits(st.valid[:nb], 0, int(m))
+		copy(validBuf.Bytes(), st.valid)
 	}
 	return newFloat64(int(m), nulls, 0, validBuf, valBuf), nil
 }
 
+// newValues returns a pooled buffer for m float64 values and its contents
+// as a slice.
+func (s *parquetScanner) newValues(m int64) (*memory.Buffer, []float64) {
+	b := memory.NewResizableBuffer(s.alloc)
+	b.Resize(int(m) * 8)
+	return b, unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(b.Bytes()))), m)
+}
+
+// spreadDefined moves the dense values seg[:nv] to the rows of seg whose
+// definition level d[i] is maxDef (from the back, so that it works in
+// place: dense value j goes to the j-th defined row), puts 0 in the other
+// rows, and sets bit base+i of valid for every defined row i.
+func spreadDefined(seg []float64, d []int16, maxDef int16, nv int, valid []byte, base int) {
+	j := nv - 1
+	for i := len(seg) - 1; i >= 0; i-- {
+		if d[i] == maxDef {
+			seg[i] = seg[j]
+			j--
+			valid[(base+i)/8] |= 1 << ((base + i) % 8)
+		} else {
+			seg[i] = 0
+		}
+	}
+}
+
 // readFloat64 decodes the next m values of a column as a Float64 array.
 func (s *parquetScanner) readFloat64(cr file.ColumnChunkReader, m int64, maxDef int16, st *fastState) (arrow.Array, error) {
-	valBuf := memory.NewResizableBuffer(s.alloc)
-	valBuf.Resize(int(m) * 8)
-	out := unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(valBuf.Bytes()))), m)
+	valBuf, out := s.newValues(m)
 	var def []int16
 	if maxDef > 0 {
-		if int64(cap(st.def)) < m {
-			st.def = make([]int16, m)
-		}
-		def = st.def[:m]
+		st.def = grow(st.def, int(m))
+		def = st.def
 	}
 	// Dense values (nulls skipped) are decoded into out (or a typed scratch),
 	// then spread to their rows.
@@ -258,17 +270,7 @@ func (s *parquetScanner) readFloat64(cr file.ColumnChunkReader, m int64, maxDef 
 		validBuf.Resize(int((m + 7) / 8))
 		bits := validBuf.Bytes()
 		clear(bits)
-		// Spread from the back: dense value j goes to the j-th defined row.
-		j := dense - 1
-		for i := m - 1; i >= 0; i-- {
-			if def[i] == maxDef {
-				out[i] = out[j]
-				j--
-				bits[i/8] |= 1 << (i % 8)
-			} else {
-				out[i] = 0
-			}
-		}
+		spreadDefined(out, def, maxDef, dense, bits, 0)
 	}
 	return newFloat64(int(m), nulls, 0, validBuf, valBuf), nil
 }

@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -453,32 +454,32 @@ func (c *flatChunk) pageV2(at int64, h pageHeader, body []byte) error {
 	return nil
 }
 
-// read decodes the next m values into out (len(out) = m) and reports
-// whether any is null. Nulls leave 0 in out; when there are nulls, valid
-// (of (m+7)/8 bytes) has bit i set for the defined rows, otherwise it is
-// left untouched. def is scratch of at least m levels.
-func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid []byte) (bool, error) {
+// read decodes the next m values into out (len(out) = m) and returns how
+// many are null. Nulls leave 0 in out; when there are nulls, valid (of
+// (m+7)/8 bytes) has bit i set for the defined rows, otherwise it is left
+// untouched. def is scratch of at least m levels.
+func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid []byte) (int, error) {
 	m := len(out)
-	nulls := false
+	nulls := 0
 	for row := 0; row < m; {
 		if c.left == 0 {
 			if err := c.nextPage(ctx); err != nil {
-				return false, err
+				return 0, err
 			}
 			continue
 		}
 		k := int(min(int64(m-row), c.left))
 		if c.maxDef == 0 || c.lv.takeRun(k, c.maxDef) {
 			if err := c.values(out[row : row+k]); err != nil {
-				return false, err
+				return 0, err
 			}
-			if nulls {
-				setBits(valid, row, row+k)
+			if nulls > 0 {
+				bitutil.SetBitsTo(valid, int64(row), int64(k), true)
 			}
 		} else {
 			d := def[:k]
 			if err := c.lv.decode(d); err != nil {
-				return false, fmt.Errorf("definition levels: %w", err)
+				return 0, fmt.Errorf("definition levels: %w", err)
 			}
 			nv := 0
 			for _, l := range d {
@@ -488,24 +489,14 @@ func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid 
 			}
 			seg := out[row : row+k]
 			if err := c.values(seg[:nv]); err != nil {
-				return false, err
+				return 0, err
 			}
-			if !nulls {
-				nulls = true
+			if nulls == 0 {
 				clear(valid)
-				setBits(valid, 0, row)
+				bitutil.SetBitsTo(valid, 0, int64(row), true)
 			}
-			// Spread from the back: dense value j goes to the j-th defined row.
-			j := nv - 1
-			for i := k - 1; i >= 0; i-- {
-				if d[i] == c.maxDef {
-					seg[i] = seg[j]
-					j--
-					valid[(row+i)/8] |= 1 << ((row + i) % 8)
-				} else {
-					seg[i] = 0
-				}
-			}
+			nulls += k - nv
+			spreadDefined(seg, d, c.maxDef, nv, valid, row)
 		}
 		c.left -= int64(k)
 		row += k
@@ -539,19 +530,6 @@ func (c *flatChunk) values(out []float64) error {
 	}
 	c.vals = c.vals[n*w:]
 	return nil
-}
-
-// setBits sets bits [lo, hi) of b.
-func setBits(b []byte, lo, hi int) {
-	for ; lo < hi && lo%8 != 0; lo++ {
-		b[lo/8] |= 1 << (lo % 8)
-	}
-	for ; lo+8 <= hi; lo += 8 {
-		b[lo/8] = 0xff
-	}
-	for ; lo < hi; lo++ {
-		b[lo/8] |= 1 << (lo % 8)
-	}
 }
 
 // growBytes returns b resized to n bytes, its contents kept.

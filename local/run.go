@@ -149,7 +149,7 @@ func (w *worker) chunk(c Chunk) error {
 		ev.define(t.Name, v)
 	}
 	// Rows that pass the filter.
-	w.mask = growBool(w.mask, n)
+	w.mask = grow(w.mask, n)
 	mask := w.mask
 	maskAll := true // every row passes
 	if p.Filter != nil {
@@ -192,16 +192,11 @@ func (w *worker) chunk(c Chunk) error {
 	return nil
 }
 
-func growBool(b []bool, n int) []bool {
+// grow returns b resized to n elements, reallocated (contents not kept)
+// when its capacity is short.
+func grow[T any](b []T, n int) []T {
 	if cap(b) < n {
-		return make([]bool, n)
-	}
-	return b[:n]
-}
-
-func growInt32(b []int32, n int) []int32 {
-	if cap(b) < n {
-		return make([]int32, n)
+		return make([]T, n)
 	}
 	return b[:n]
 }
@@ -209,7 +204,7 @@ func growInt32(b []int32, n int) []int32 {
 // groupSet computes, for grouping set s, each row's dense group index in
 // w.gcodes[s] (-1 for rows the filter dropped) and the group states.
 func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) error {
-	codes := growInt32(w.gcodes[s], n)
+	codes := grow(w.gcodes[s], n)
 	w.gcodes[s] = codes
 	if len(set) == 0 {
 		g := w.part.sets[s][""]
@@ -359,10 +354,8 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 	m, cols, wv := n, args, wt
 	if !all {
 		m = len(use)
-		if cap(w.gbuf) < len(args) {
-			w.gbuf = make([][]float64, len(args))
-		}
-		cols = w.gbuf[:len(args)]
+		w.gbuf = grow(w.gbuf, len(args))
+		cols = w.gbuf
 		for j, col := range args {
 			cols[j] = gather(cols[j], col, use)
 		}
@@ -432,7 +425,7 @@ func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
 		w.sscpSkip[i] = sscpRetry
 		return false
 	}
-	w.dbuf = growFloat(w.dbuf, len(cols))
+	w.dbuf = grow(w.dbuf, len(cols))
 	for s := range w.sets {
 		if states := w.gstate[s]; len(states) == 1 {
 			states[0].vals[i].(*compute.SSCPValue).MergeBuf(t, w.dbuf)
@@ -445,18 +438,8 @@ func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
 // one that had a missing value.
 const sscpRetry = 8
 
-func growFloat(b []float64, n int) []float64 {
-	if cap(b) < n {
-		return make([]float64, n)
-	}
-	return b[:n]
-}
-
 func gather(dst, src []float64, idx []int32) []float64 {
-	if cap(dst) < len(idx) {
-		dst = make([]float64, len(idx))
-	}
-	dst = dst[:len(idx)]
+	dst = grow(dst, len(idx))
 	for k, r := range idx {
 		dst[k] = src[r]
 	}
