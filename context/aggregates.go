@@ -194,8 +194,7 @@ func (v *MomentsValue) Merge(o Value) {
 	w := v.W + u.W
 	d := (u.Mean - v.Mean) + (u.MeanLo - v.MeanLo)
 	v.M2 += u.M2 + d*d*v.W*u.W/w
-	s, e := xfloat.TwoSum(v.Mean, d*u.W/w)
-	v.Mean, v.MeanLo = xfloat.FastTwoSum(s, v.MeanLo+e)
+	v.Mean, v.MeanLo = xfloat.Add(v.Mean, v.MeanLo, d*u.W/w)
 	v.W = w
 	v.N += u.N
 	v.Min = math.Min(v.Min, u.Min)
@@ -226,7 +225,7 @@ func (v *SSCPValue) MergeBuf(u *SSCPValue, d []float64) {
 	}
 	p := v.P
 	if len(v.MeanLo) < p {
-		v.MeanLo = append(v.MeanLo[:0], make([]float64, p)...)
+		v.MeanLo = make([]float64, p)
 	}
 	if v.N == 0 {
 		v.N, v.W = u.N, u.W
@@ -259,8 +258,7 @@ func (v *SSCPValue) MergeBuf(u *SSCPValue, d []float64) {
 	}
 	r := u.W / w
 	for i := range v.Mean {
-		s, e := xfloat.TwoSum(v.Mean[i], d[i]*r)
-		v.Mean[i], v.MeanLo[i] = xfloat.FastTwoSum(s, v.MeanLo[i]+e)
+		v.Mean[i], v.MeanLo[i] = xfloat.Add(v.Mean[i], v.MeanLo[i], d[i]*r)
 	}
 	v.W = w
 	v.N += u.N

@@ -19,3 +19,10 @@ func FastTwoSum(a, b float64) (s, e float64) {
 	e = b - (s - a)
 	return
 }
+
+// Add returns the double-double hi + lo moved by x, renormalised: the one
+// step by which a mean kept as hi + lo is updated.
+func Add(hi, lo, x float64) (float64, float64) {
+	s, e := TwoSum(hi, x)
+	return FastTwoSum(s, lo+e)
+}

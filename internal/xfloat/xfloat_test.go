@@ -35,6 +35,27 @@ func TestErrorFree(t *testing.T) {
 	}
 }
 
+// TestAdd: hi + lo moved by x is exact to the double-double's precision.
+func TestAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		hi := r.NormFloat64() * 1e5
+		_, lo := TwoSum(hi, r.NormFloat64()*1e-12)
+		x := r.NormFloat64() * float64(int64(1)<<r.IntN(20))
+		h, l := Add(hi, lo, x)
+		want := new(big.Float).SetPrec(2100).SetFloat64(hi)
+		want.Add(want, big.NewFloat(lo))
+		want.Add(want, big.NewFloat(x))
+		got := new(big.Float).SetPrec(2100).SetFloat64(h)
+		got.Add(got, big.NewFloat(l))
+		diff, _ := new(big.Float).Sub(got, want).Float64()
+		mag, _ := want.Float64()
+		if abs(diff) > 0x1p-100*abs(mag) || abs(l) > abs(h)*0x1p-52 {
+			t.Fatalf("Add(%g, %g, %g) = %g + %g: error %g", hi, lo, x, h, l, diff)
+		}
+	}
+}
+
 func abs(x float64) float64 {
 	if x < 0 {
 		return -x

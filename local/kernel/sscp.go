@@ -287,9 +287,7 @@ func (s *Scratch) addBlock(n int64, wt float64) {
 		}
 	}
 	for j := range d {
-		t := d[j] * q
-		u, e := xfloat.TwoSum(hi[j], t)
-		hi[j], lo[j] = xfloat.FastTwoSum(u, lo[j]+e)
+		hi[j], lo[j] = xfloat.Add(hi[j], lo[j], d[j]*q)
 	}
 	acc.N += n
 	acc.W = w
