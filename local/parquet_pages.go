@@ -341,7 +341,7 @@ func (c *flatChunk) decompress(at int64, body []byte, size int) ([]byte, error) 
 	if c.codec == nil {
 		return body, nil
 	}
-	dst := c.dec
+	var dst []byte
 	if c.alloc != nil && c.phys == parquet.Types.Double {
 		c.page = memory.NewResizableBuffer(c.alloc)
 		c.page.Resize(size)
@@ -357,12 +357,7 @@ func (c *flatChunk) decompress(at int64, body []byte, size int) ([]byte, error) 
 	if len(out) != size {
 		return nil, fmt.Errorf("page at byte %d: decompressed to %d bytes, header says %d", at, len(out), size)
 	}
-	if c.page != nil && size > 0 && &out[0] != &c.page.Bytes()[0] {
-		// The codec did not decode in place: no slicing of this page.
-		c.page.Release()
-		c.page = nil
-	}
-	return out, nil
+	return out, nil // (slice checks that out is in the page buffer)
 }
 
 // slice returns the next m values as a Float64 array that shares the
@@ -436,7 +431,7 @@ func (c *flatChunk) pageV2(at int64, h pageHeader, body []byte) error {
 	if h.encoding != encPlain {
 		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
 	}
-	if h.repLen < 0 || h.defLen < 0 || int(h.repLen)+int(h.defLen) > len(body) || int(h.repLen)+int(h.defLen) > int(h.uncompressed) {
+	if int(h.repLen)+int(h.defLen) > len(body) || int(h.repLen)+int(h.defLen) > int(h.uncompressed) { // (check rejected negative lengths)
 		return fmt.Errorf("page at byte %d: level lengths %d+%d out of the page", at, h.repLen, h.defLen)
 	}
 	levels := body[h.repLen : h.repLen+h.defLen]

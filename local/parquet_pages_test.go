@@ -306,20 +306,11 @@ func TestPageDecoderCorrupt(t *testing.T) {
 
 func containsAll(s string, subs ...string) bool {
 	for _, x := range subs {
-		if !contains(s, x) {
+		if !strings.Contains(s, x) {
 			return false
 		}
 	}
 	return true
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // TestPageDecoderTruncated: a file truncated while it is read through a
