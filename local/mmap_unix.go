@@ -21,10 +21,6 @@ type fileMap struct {
 
 // mapRange maps bytes [off, off+n) of the file.
 func (f osFile) mapRange(off, n int64) (*fileMap, error) {
-	return mapFile(f.File, off, n)
-}
-
-func mapFile(f *os.File, off, n int64) (*fileMap, error) {
 	ps := int64(os.Getpagesize())
 	base := off - off%ps
 	size := n + (off - base)
