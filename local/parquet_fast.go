@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -52,34 +51,11 @@ type fastState struct {
 	flat  []*flatChunk // per column, reused from row group to row group
 }
 
-func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *file.Reader, leaves []int, u pqUnit, cols []int, rows, worker int, st *fastState, stats *ScanStats, fn func(context.Context, Chunk) error) (err error) {
+func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *file.Reader, leaves []int, u pqUnit, cols []int, rows, worker int, st *fastState, stats *ScanStats, fn func(context.Context, Chunk) error) error {
 	path := s.files[u.file].Path
-	// The page decoder reads local files through memory mappings; a file
-	// truncated while it is read makes such a read fault. That fault, and
-	// only that one, becomes an error.
-	var building []arrow.Array // the batch being decoded, released on a fault
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
-		e := recover()
-		fault := false
-		if a, ok := e.(interface{ Addr() uintptr }); ok {
-			for _, fc := range st.flat {
-				fault = fault || fc.mapped(a.Addr())
-			}
-		}
 		for _, fc := range st.flat {
 			fc.close()
-		}
-		switch {
-		case fault:
-			for _, a := range building {
-				if a != nil {
-					a.Release()
-				}
-			}
-			err = fmt.Errorf("%s: row group %d: the file changed while it was read (%v): %w", path, u.group, e, ErrBadInput)
-		case e != nil:
-			panic(e)
 		}
 	}()
 	rg := pr.RowGroup(u.group)
@@ -114,7 +90,6 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 		}
 		m := min(int64(rows), n-lo)
 		arrs := make([]arrow.Array, len(readers))
-		building = arrs
 		for k, cr := range readers {
 			var a arrow.Array
 			var err error
@@ -131,7 +106,6 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 			}
 			arrs[k] = a
 		}
-		building = nil
 		rec := array.NewRecordBatch(schema, arrs, m)
 		for _, a := range arrs {
 			a.Release()

@@ -19,6 +19,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/thrift/lib/go/thrift"
+
+	"github.com/rxspark/rxspark/internal/snappyfast"
 )
 
 // The page decoder of the fast Parquet path. For a flat numeric column
@@ -27,13 +29,17 @@ import (
 // page: a pread into its buffer, a copy into the page buffer, decompression
 // into a fresh (zeroed) buffer, the decoder's copy, and generic
 // definition-level decoding. A flatChunk instead
-//   - reads the pages of a local file from a read-only memory mapping of the
-//     column chunk (no pread copy; the mapped pages are given back every few
-//     MiB, so resident memory does not grow with the chunk), and other files
-//     (HDFS) with ReadAt into a reused buffer;
-//   - decompresses a DOUBLE page into a pooled buffer, and hands out each
-//     batch that lies within one page and has no nulls as a slice of that
-//     buffer: no copy at all after decompression;
+//   - streams the Snappy-compressed or uncompressed pages of a local file:
+//     it decodes a page only as far as the batch being built needs, reading
+//     the long literals of incompressible data (floating-point values) with
+//     pread straight into the page's buffer (snappyfast.Stream), so each
+//     value is copied once, from the page cache into a buffer that the
+//     kernels then read while it is still in the cache;
+//   - reads the pages of other files (HDFS), and pages with other codecs,
+//     with ReadAt into a reused buffer and decompresses them whole;
+//   - puts a DOUBLE page into a pooled buffer, and hands out each batch that
+//     lies within one page and has no nulls as a slice of that buffer: no
+//     copy at all after decompression;
 //   - otherwise converts the values straight into the batch's Float64 array;
 //   - consumes definition levels that are one run of "defined" (a column
 //     without nulls) without decoding them.
@@ -156,8 +162,14 @@ type flatChunk struct {
 
 	raw, dec []byte // reused read and decompression buffers
 	window   int    // bytes to read for the next header (and page)
-	m        *fileMap
-	noMap    bool // the file cannot be mapped: ReadAt
+	local    bool   // r is a local file: pages are streamed from it
+	snappy   bool   // the codec is Snappy
+
+	// st decodes the current page as far as it is consumed, when streamed.
+	st        snappyfast.Stream
+	streaming bool
+	at        int64  // the current page's file offset (for errors)
+	out       []byte // its decoded bytes (c.vals is a suffix)
 
 	// alloc, when set, receives the decompressed DOUBLE pages, so that
 	// batches that lie in one page and have no nulls are slices of the
@@ -189,7 +201,8 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 	if cc.Type() != pr.MetaData().Schema.Column(leaf).PhysicalType() {
 		return nil // inconsistent metadata: arrow-go's reader reports it
 	}
-	c := &flatChunk{r: r, pos: cc.DataPageOffset(), phys: cc.Type(), maxDef: maxDef, bw: bits.Len16(uint16(maxDef)), window: 4 << 10}
+	_, local := r.(localFile)
+	c := &flatChunk{r: r, pos: cc.DataPageOffset(), phys: cc.Type(), maxDef: maxDef, bw: bits.Len16(uint16(maxDef)), window: 4 << 10, local: local}
 	c.end = c.pos + cc.TotalCompressedSize()
 	switch c.phys {
 	case parquet.Types.Double, parquet.Types.Float, parquet.Types.Int32, parquet.Types.Int64:
@@ -209,6 +222,7 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 			return nil
 		}
 		c.codec = ec
+		c.snappy = cc.Compression() == compress.Codecs.Snappy
 	}
 	return c
 }
@@ -216,9 +230,9 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 // reset points c at another chunk, keeping its buffers.
 func (c *flatChunk) reset(o *flatChunk) {
 	c.close()
-	raw, dec, alloc := c.raw, c.dec, c.alloc
+	raw, dec, alloc, st := c.raw, c.dec, c.alloc, c.st
 	*c = *o
-	c.raw, c.dec, c.alloc = raw, dec, alloc
+	c.raw, c.dec, c.alloc, c.st = raw, dec, alloc, st
 }
 
 // width is the size of one PLAIN value.
@@ -229,42 +243,27 @@ func (c *flatChunk) width() int {
 	return 8
 }
 
-// rangeMapper is a File that can memory-map a byte range (local files).
-type rangeMapper interface {
-	mapRange(off, n int64) (*fileMap, error)
-}
+// localFile is a File on the local disk, read with pread: the page decoder
+// streams pages from it.
+type localFile interface{ localFile() }
 
-// nextPage reads and decompresses the next data page: from the chunk's
-// memory mapping when the file can be mapped, otherwise with ReadAt into a
-// reused buffer.
+// nextPage reads the next data page's header and prepares its values:
+// streamed from the file (see flatChunk), or read with ReadAt into a reused
+// buffer and decompressed.
 func (c *flatChunk) nextPage(ctx context.Context) error {
-	if c.m == nil && !c.noMap {
-		c.noMap = true
-		if rm, ok := c.r.(rangeMapper); ok && c.end > c.pos {
-			if m, err := rm.mapRange(c.pos, c.end-c.pos); err == nil {
-				c.m, c.noMap = m, false
-			}
-		}
-	}
 	for {
 		if c.pos >= c.end {
 			return errors.New("column chunk ended before the row group's last row")
 		}
-		var b []byte
-		if c.m != nil {
-			c.m.release(c.pos)
-			b = c.m.bytes(c.pos, c.end)
-		} else {
-			n := min(int64(c.window), c.end-c.pos)
-			c.raw = growBytes(c.raw, int(n))
-			if err := readFull(c.r, c.raw[:n], c.pos); err != nil {
-				return err
-			}
-			b = c.raw[:n]
+		n := min(int64(c.window), c.end-c.pos)
+		c.raw = growBytes(c.raw, int(n))
+		if err := readFull(c.r, c.raw[:n], c.pos); err != nil {
+			return err
 		}
+		b := c.raw[:n]
 		h, hl, err := parsePageHeader(ctx, b)
 		if err != nil {
-			if c.m == nil && int64(len(b)) < c.end-c.pos && c.window < 16<<20 {
+			if int64(len(b)) < c.end-c.pos && c.window < 16<<20 {
 				c.window *= 4 // a header longer than the window
 				continue
 			}
@@ -277,28 +276,44 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			return fmt.Errorf("page at byte %d: size %d out of the column chunk", c.pos, h.compressed)
 		}
 		total := hl + int(h.compressed)
-		if total > len(b) { // ReadAt: the rest of the page
+		stream := c.local && (c.codec == nil || c.snappy) && (h.typ == pageData || h.typ == pageDataV2)
+		// What must be in memory: the page, or when it is streamed, its
+		// header and (v2) levels.
+		need := total
+		if stream {
+			need = hl
+			if h.typ == pageDataV2 {
+				need += int(h.repLen) + int(h.defLen) // (check rejected negative lengths)
+			}
+			need = min(need, total)
+		}
+		if need > len(b) { // the rest
 			n := len(b)
-			c.raw = growBytes(c.raw, total)
-			if err := readFull(c.r, c.raw[n:total], c.pos+int64(n)); err != nil {
+			c.raw = growBytes(c.raw, need)
+			if err := readFull(c.r, c.raw[n:need], c.pos+int64(n)); err != nil {
 				return err
 			}
-			b = c.raw[:total]
+			b = c.raw[:need]
 		}
-		// Read the next header with this page next time.
-		c.window = max(4<<10, total+1024)
+		// Read the next header (with the next page, unless streamed) in one
+		// ReadAt next time.
+		c.window = 4 << 10
+		if !stream {
+			c.window = max(c.window, total+1024)
+		}
 		at := c.pos
 		c.pos += int64(total)
-		body := b[hl:total]
+		body := b[hl:min(total, len(b))]
 		if c.page != nil { // the previous page's buffer (batches may still hold it)
 			c.page.Release()
 			c.page = nil
 		}
+		c.at, c.streaming = at, false
 		switch h.typ {
 		case pageData:
-			return c.pageV1(at, h, body)
+			return c.pageV1(h, body, stream, at+int64(hl))
 		case pageDataV2:
-			return c.pageV2(at, h, body)
+			return c.pageV2(h, body, stream, at+int64(hl))
 		case pageDictionary:
 			return fmt.Errorf("page at byte %d: a dictionary page the column chunk's metadata did not announce", at)
 		default:
@@ -319,45 +334,69 @@ func readFull(r io.ReaderAt, b []byte, off int64) error {
 	return nil
 }
 
-// close releases the chunk's mapping and page.
+// close releases the chunk's page.
 func (c *flatChunk) close() {
-	if c.m != nil {
-		c.m.close()
-		c.m = nil
-	}
 	if c.page != nil {
 		c.page.Release()
 		c.page = nil
 	}
 }
 
-// mapped reports whether addr lies in the chunk's mapping.
-func (c *flatChunk) mapped(addr uintptr) bool {
-	return c.m != nil && c.m.contains(addr)
-}
-
-// decompress returns the page's uncompressed bytes.
-func (c *flatChunk) decompress(at int64, body []byte, size int) ([]byte, error) {
-	if c.codec == nil {
-		return body, nil
+// decompress returns the buffer of the page's uncompressed bytes: of the
+// compressed bytes body (in memory), or, when stream, of the size bytes at
+// file offset off, which are then decoded only as far as need asks. Its
+// contents are set as c.out and c.vals.
+func (c *flatChunk) decompress(body []byte, stream bool, off, size int64, compressed bool, want int) error {
+	if !compressed && !stream {
+		c.out, c.vals = body, body
+		return nil
 	}
 	var dst []byte
-	if c.alloc != nil && c.phys == parquet.Types.Double {
-		c.page = memory.NewResizableBuffer(c.alloc)
-		c.page.Resize(size)
-		dst = c.page.Bytes()
-	} else {
-		c.dec = growBytes(c.dec, size)
-		dst = c.dec
+	newDst := func() {
+		if c.alloc != nil && c.phys == parquet.Types.Double {
+			c.page = memory.NewResizableBuffer(c.alloc)
+			c.page.Resize(want)
+			dst = c.page.Bytes()
+		} else {
+			c.dec = growBytes(c.dec, want)
+			dst = c.dec
+		}
 	}
-	out, err := c.codec.DecodeWithError(dst[:size], body)
+	if stream {
+		n, err := c.st.Reset(c.r, off, size, !compressed)
+		if err != nil {
+			return fmt.Errorf("page at byte %d: %w", c.at, err)
+		}
+		if n != want {
+			return fmt.Errorf("page at byte %d: decompresses to %d bytes, header says %d", c.at, n, want)
+		}
+		newDst()
+		c.st.Start(dst)
+		c.streaming = true
+		c.out, c.vals = dst, dst
+		return nil
+	}
+	newDst()
+	out, err := c.codec.DecodeWithError(dst[:want], body)
 	if err != nil {
-		return nil, fmt.Errorf("page at byte %d: decompressing: %w", at, err)
+		return fmt.Errorf("page at byte %d: decompressing: %w", c.at, err)
 	}
-	if len(out) != size {
-		return nil, fmt.Errorf("page at byte %d: decompressed to %d bytes, header says %d", at, len(out), size)
+	if len(out) != want {
+		return fmt.Errorf("page at byte %d: decompressed to %d bytes, header says %d", c.at, len(out), want)
 	}
-	return out, nil // (slice checks that out is in the page buffer)
+	c.out, c.vals = out, out // (slice checks that out is in the page buffer)
+	return nil
+}
+
+// need makes sure that the first n bytes of c.vals are decoded.
+func (c *flatChunk) need(n int) error {
+	if !c.streaming {
+		return nil
+	}
+	if err := c.st.Fill(len(c.out) - len(c.vals) + n); err != nil {
+		return fmt.Errorf("page at byte %d: %w", c.at, err)
+	}
+	return nil
 }
 
 // slice returns the next m values as a Float64 array that shares the
@@ -383,6 +422,9 @@ func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
 	if off%8 != 0 || (c.maxDef > 0 && !c.lv.takeRun(m, c.maxDef)) {
 		return nil, nil
 	}
+	if err := c.need(8 * m); err != nil {
+		return nil, err
+	}
 	c.page.Retain()
 	a := newFloat64(m, 0, int(off/8), nil, c.page)
 	c.vals = c.vals[8*m:]
@@ -390,62 +432,83 @@ func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
 	return a, nil
 }
 
-func (c *flatChunk) pageV1(at int64, h pageHeader, body []byte) error {
+// pageV1 prepares a v1 data page whose bytes after the header are body
+// (in memory) or, when stream, lie at file offset off.
+func (c *flatChunk) pageV1(h pageHeader, body []byte, stream bool, off int64) error {
+	at := c.at
 	if h.encoding != encPlain {
 		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
 	}
-	data, err := c.decompress(at, body, int(h.uncompressed))
-	if err != nil {
+	compressed := c.codec != nil
+	want := int(h.uncompressed)
+	if !compressed {
+		want = int(h.compressed)
+	}
+	if err := c.decompress(body, stream, off, int64(h.compressed), compressed, want); err != nil {
 		return err
 	}
 	n := int64(h.numValues)
 	if c.maxDef > 0 {
-		var levels []byte
+		var l int
 		switch h.defEncoding {
 		case encRLE:
-			if len(data) < 4 {
+			if len(c.vals) < 4 {
 				return fmt.Errorf("page at byte %d: truncated definition levels", at)
 			}
-			l := int(binary.LittleEndian.Uint32(data))
-			if l > len(data)-4 {
-				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l, len(data))
+			if err := c.need(4); err != nil {
+				return err
 			}
-			levels, data = data[4:4+l], data[4+l:]
-			c.lv = levelDecoder{data: levels, bw: c.bw}
+			l = int(binary.LittleEndian.Uint32(c.vals))
+			if l > len(c.vals)-4 {
+				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l, len(c.vals))
+			}
+			if err := c.need(4 + l); err != nil {
+				return err
+			}
+			c.lv = levelDecoder{data: c.vals[4 : 4+l], bw: c.bw}
+			l += 4
 		case encBitPacked:
-			l := (int(n)*c.bw + 7) / 8
-			if l > len(data) {
+			l = (int(n)*c.bw + 7) / 8
+			if l > len(c.vals) {
 				return fmt.Errorf("page at byte %d: truncated definition levels", at)
 			}
-			levels, data = data[:l], data[l:]
-			c.lv = levelDecoder{data: levels, bw: c.bw, legacy: true, left: int(n)}
+			if err := c.need(l); err != nil {
+				return err
+			}
+			c.lv = levelDecoder{data: c.vals[:l], bw: c.bw, legacy: true, left: int(n)}
 		default:
 			return fmt.Errorf("page at byte %d: definition level encoding %d", at, h.defEncoding)
 		}
+		c.vals = c.vals[l:]
 	}
-	c.left, c.vals = n, data
+	c.left = n
 	return nil
 }
 
-func (c *flatChunk) pageV2(at int64, h pageHeader, body []byte) error {
+// pageV2 prepares a v2 data page like pageV1; its levels, which come first
+// and are never compressed, are in body.
+func (c *flatChunk) pageV2(h pageHeader, body []byte, stream bool, off int64) error {
+	at := c.at
 	if h.encoding != encPlain {
 		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
 	}
-	if int(h.repLen)+int(h.defLen) > len(body) || int(h.repLen)+int(h.defLen) > int(h.uncompressed) { // (check rejected negative lengths)
+	nl := int(h.repLen) + int(h.defLen) // (check rejected negative lengths)
+	if nl > int(h.compressed) || nl > int(h.uncompressed) || nl > len(body) {
 		return fmt.Errorf("page at byte %d: level lengths %d+%d out of the page", at, h.repLen, h.defLen)
 	}
-	levels := body[h.repLen : h.repLen+h.defLen]
-	vals := body[h.repLen+h.defLen:]
-	if h.isCompressed {
-		var err error
-		if vals, err = c.decompress(at, vals, int(h.uncompressed-h.repLen-h.defLen)); err != nil {
-			return err
-		}
+	levels := body[h.repLen:nl]
+	compressed := c.codec != nil && h.isCompressed
+	want := int(h.uncompressed) - nl
+	if !compressed {
+		want = int(h.compressed) - nl
+	}
+	if err := c.decompress(body[nl:], stream, off+int64(nl), int64(h.compressed)-int64(nl), compressed, want); err != nil {
+		return err
 	}
 	if c.maxDef > 0 {
 		c.lv = levelDecoder{data: levels, bw: c.bw}
 	}
-	c.left, c.vals = int64(h.numValues), vals
+	c.left = int64(h.numValues)
 	return nil
 }
 
@@ -505,6 +568,9 @@ func (c *flatChunk) values(out []float64) error {
 	w := c.width()
 	if len(c.vals) < n*w {
 		return fmt.Errorf("page holds %d bytes of values, %d needed", len(c.vals), n*w)
+	}
+	if err := c.need(n * w); err != nil {
+		return err
 	}
 	src := c.vals[:n*w]
 	switch c.phys {

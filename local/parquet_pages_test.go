@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -132,8 +134,9 @@ func writePageFile(t *testing.T, path string, n int, c pageCase, seed uint64) ma
 	return want
 }
 
-// readAtFS is the local file system without memory mappings (as HDFS
-// files are read): the page decoder uses ReadAt.
+// readAtFS is the local file system as files that are not local (as HDFS
+// files are read): the page decoder reads whole pages with ReadAt and
+// decompresses them in memory instead of streaming them.
 type readAtFS struct{ FileSystem }
 
 type readAtFile struct{ File }
@@ -147,13 +150,13 @@ func (fs readAtFS) Open(ctx context.Context, path string) (File, error) {
 }
 
 // scanAll reads every column of path through the fast path, with or without
-// the page decoder (and, with it, with or without memory mappings), and
+// the page decoder (and, with it, streaming or reading whole pages), and
 // returns the values (NaN for null) by column.
-func scanAll(t *testing.T, path string, rows, workers int, noPages, noMap bool) map[string][]float64 {
+func scanAll(t *testing.T, path string, rows, workers int, noPages, noStream bool) map[string][]float64 {
 	t.Helper()
 	ctx := context.Background()
 	fsys := OS
-	if noMap {
+	if noStream {
 		fsys = readAtFS{OS}
 	}
 	sc, err := openParquet(ctx, fsys, compute.Parquet(path))
@@ -249,8 +252,8 @@ func TestPageDecoder(t *testing.T) {
 			}
 			pr.Close()
 			for _, rows := range []int{0, 333, 4096} {
-				for _, how := range []struct{ noPages, noMap bool }{{false, false}, {false, true}, {true, false}} {
-					got := scanAll(t, path, rows, 2, how.noPages, how.noMap)
+				for _, how := range []struct{ noPages, noStream bool }{{false, false}, {false, true}, {true, false}} {
+					got := scanAll(t, path, rows, 2, how.noPages, how.noStream)
 					for name, w := range want {
 						if i, ok := sameValues(got[name], w); !ok {
 							t.Errorf("rows %d, %+v: column %s differs at row %d (%d of %d rows)", rows, how, name, i, len(got[name]), len(w))
@@ -313,8 +316,8 @@ func containsAll(s string, subs ...string) bool {
 	return true
 }
 
-// TestPageDecoderTruncated: a file truncated while it is read through a
-// memory mapping gives an error naming it, not a crash.
+// TestPageDecoderTruncated: a file truncated while its pages are streamed
+// gives an error naming it and the place, not a crash or made-up values.
 func TestPageDecoderTruncated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.parquet")
 	writePageFile(t, path, 60000, pageCase{codec: compress.Codecs.Snappy, pageSize: 64 << 10, nulls: "none"}, 3)
@@ -331,7 +334,7 @@ func TestPageDecoderTruncated(t *testing.T) {
 		}
 		return nil
 	})
-	if err == nil || !containsAll(err.Error(), path, "row group 0", "changed while it was read") {
+	if !errors.Is(err, io.ErrUnexpectedEOF) || !containsAll(err.Error(), path, "row group 0", "column r_f64", "page at byte") {
 		t.Fatalf("after %d chunks: error %v", chunks, err)
 	}
 }
@@ -537,7 +540,10 @@ func FuzzPageDecoder(f *testing.F) {
 		fc.bw = []int{0, 1, 2, 2}[fc.maxDef]
 		if cfg&16 != 0 {
 			fc.codec = codec.(compress.ErrorCodec)
+			fc.snappy = true
 		}
+		// Odd lengths: streamed as from a local file.
+		fc.local = len(chunk)%2 == 1
 		ctx := context.Background()
 		m := []int{1, 3, 8, 17}[cfg>>5&3]
 		out, def, valid := make([]float64, m), make([]int16, m), make([]byte, (m+7)/8)

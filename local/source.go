@@ -52,6 +52,9 @@ type osFS struct{}
 
 type osFile struct{ *os.File }
 
+// localFile marks osFile as a local file (see the Parquet page decoder).
+func (osFile) localFile() {}
+
 func (f osFile) Size() int64 {
 	st, err := f.Stat()
 	if err != nil {
