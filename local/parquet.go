@@ -877,6 +877,8 @@ type pqWorker struct {
 
 // Scan reads the row groups in parallel, in batches of RowsPerChunk rows.
 func (s *parquetScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx context.Context, c Chunk) error) error {
+	s.alloc.begin()
+	defer s.alloc.end()
 	sel, err := selectColumns(s.cols, s.skipped, opts.Columns, s.files[0].Path)
 	if err != nil {
 		return err

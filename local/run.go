@@ -202,21 +202,17 @@ func grow[T any](b []T, n int) []T {
 }
 
 // groupSet computes, for grouping set s, each row's dense group index in
-// w.gcodes[s] (-1 for rows the filter dropped) and the group states.
+// w.gcodes[s] (-1 for rows the filter dropped) and the group states. The
+// empty set (no keys) has one group and no codes: aggregate needs codes
+// only for chunks with several groups.
 func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) error {
-	codes := grow(w.gcodes[s], n)
-	w.gcodes[s] = codes
 	if len(set) == 0 {
 		g := w.part.sets[s][""]
 		w.gstate[s] = append(w.gstate[s][:0], g)
-		for i := range codes {
-			codes[i] = 0
-			if !mask[i] {
-				codes[i] = -1
-			}
-		}
 		return nil
 	}
+	codes := grow(w.gcodes[s], n)
+	w.gcodes[s] = codes
 	// Mixed-radix code of the key combination; NA is the last digit value.
 	radix := make([]uint64, len(set))
 	total := uint64(1)
