@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/bits"
 	"runtime"
 	"sort"
 	"strings"
@@ -48,9 +49,25 @@ import (
 
 func init() { openers[compute.FormatParquet] = openParquet }
 
-// parquetDefaultRows is the default number of rows per chunk (Parquet and
-// Arrow IPC).
+// parquetDefaultRows is the default number of rows per chunk of Arrow IPC,
+// and of Parquet scans that take the general path.
 const parquetDefaultRows = 1 << 16
+
+// parquetChunkBytes sizes the default chunk of a Parquet scan by its
+// values: a chunk of at most 1 MiB (8 bytes per value) is still in the
+// worker's core cache (L2) when the pass's kernels read it, right after the
+// page decoder wrote it. Measured for LinMod with 11 columns on a 2-core
+// AMD EPYC with 1 MiB of L2 per core: chunks of 8192 or 16384 rows take
+// ~15% less time than chunks of 65536.
+const parquetChunkBytes = 1 << 20
+
+// parquetChunkRows returns the default rows per chunk of a Parquet scan of
+// cols columns: parquetChunkBytes of values, rounded down to a power of
+// two, between 4096 and parquetDefaultRows.
+func parquetChunkRows(cols int) int {
+	rows := parquetChunkBytes / (8 * max(cols, 1))
+	return min(max(1<<(bits.Len(uint(rows))-1), 4096), parquetDefaultRows)
+}
 
 type skipLevelScanKey struct{}
 
@@ -905,7 +922,7 @@ func (s *parquetScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx
 		rows = s.rows
 	}
 	if rows <= 0 {
-		rows = parquetDefaultRows
+		rows = parquetChunkRows(len(sel))
 	}
 	stats := opts.Stats
 	if stats == nil {

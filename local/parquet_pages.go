@@ -165,11 +165,19 @@ type flatChunk struct {
 	local    bool   // r is a local file: pages are streamed from it
 	snappy   bool   // the codec is Snappy
 
-	// st decodes the current page as far as it is consumed, when streamed.
-	st        snappyfast.Stream
-	streaming bool
-	at        int64  // the current page's file offset (for errors)
-	out       []byte // its decoded bytes (c.vals is a suffix)
+	// st reads the current page when it is streamed: either it decodes the
+	// page into c.out as far as it is consumed (streaming), or, when the
+	// page stores its bytes literally (uncompressed, or Snappy without
+	// back-references, as for floating-point data), nothing is decoded and
+	// values are read straight into the batches' buffers (direct; voff is
+	// the offset of the next value in the page's bytes, vlen their length).
+	st         snappyfast.Stream
+	streaming  bool
+	direct     bool
+	voff, vlen int64
+	lvbuf      []byte // a direct page's definition levels
+	at         int64  // the current page's file offset (for errors)
+	out        []byte // its decoded bytes (c.vals is a suffix)
 
 	// alloc, when set, receives the decompressed DOUBLE pages, so that
 	// batches that lie in one page and have no nulls are slices of the
@@ -230,9 +238,9 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 // reset points c at another chunk, keeping its buffers.
 func (c *flatChunk) reset(o *flatChunk) {
 	c.close()
-	raw, dec, alloc, st := c.raw, c.dec, c.alloc, c.st
+	raw, dec, alloc, st, lvbuf := c.raw, c.dec, c.alloc, c.st, c.lvbuf
 	*c = *o
-	c.raw, c.dec, c.alloc, c.st = raw, dec, alloc, st
+	c.raw, c.dec, c.alloc, c.st, c.lvbuf = raw, dec, alloc, st, lvbuf
 }
 
 // width is the size of one PLAIN value.
@@ -308,7 +316,7 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			c.page.Release()
 			c.page = nil
 		}
-		c.at, c.streaming = at, false
+		c.at, c.streaming, c.direct = at, false, false
 		switch h.typ {
 		case pageData:
 			return c.pageV1(h, body, stream, at+int64(hl))
@@ -370,6 +378,17 @@ func (c *flatChunk) decompress(body []byte, stream bool, off, size int64, compre
 		if n != want {
 			return fmt.Errorf("page at byte %d: decompresses to %d bytes, header says %d", c.at, n, want)
 		}
+		// Literals of 4 KiB on average at least: finding them reads each
+		// one's header.
+		lit, err := c.st.LiteralOnly(max(16, n/4096))
+		if err != nil {
+			return fmt.Errorf("page at byte %d: %w", c.at, err)
+		}
+		if lit {
+			c.direct, c.voff, c.vlen = true, 0, int64(n)
+			c.out, c.vals = nil, nil
+			return nil
+		}
 		newDst()
 		c.st.Start(dst)
 		c.streaming = true
@@ -386,6 +405,43 @@ func (c *flatChunk) decompress(body []byte, stream bool, off, size int64, compre
 	}
 	c.out, c.vals = out, out // (slice checks that out is in the page buffer)
 	return nil
+}
+
+// avail returns the number of bytes of values left in the page.
+func (c *flatChunk) avail() int {
+	if c.direct {
+		return int(c.vlen - c.voff)
+	}
+	return len(c.vals)
+}
+
+// buffer returns *b grown to n bytes for take to read into when the page
+// is direct (otherwise take needs none).
+func (c *flatChunk) buffer(b *[]byte, n int) []byte {
+	if !c.direct {
+		return nil
+	}
+	*b = growBytes(*b, n)
+	return *b
+}
+
+// take consumes the page's next n bytes (n ≤ avail()) and returns them:
+// read into buf (of n bytes) when the page is direct, otherwise a slice
+// of c.vals.
+func (c *flatChunk) take(n int, buf []byte) ([]byte, error) {
+	if c.direct {
+		if err := c.st.ReadAt(buf[:n], c.voff); err != nil {
+			return nil, fmt.Errorf("page at byte %d: %w", c.at, err)
+		}
+		c.voff += int64(n)
+		return buf[:n], nil
+	}
+	if err := c.need(n); err != nil {
+		return nil, err
+	}
+	b := c.vals[:n]
+	c.vals = c.vals[n:]
+	return b, nil
 }
 
 // need makes sure that the first n bytes of c.vals are decoded.
@@ -449,37 +505,38 @@ func (c *flatChunk) pageV1(h pageHeader, body []byte, stream bool, off int64) er
 	}
 	n := int64(h.numValues)
 	if c.maxDef > 0 {
-		var l int
+		var levels []byte
 		switch h.defEncoding {
 		case encRLE:
-			if len(c.vals) < 4 {
+			if c.avail() < 4 {
 				return fmt.Errorf("page at byte %d: truncated definition levels", at)
 			}
-			if err := c.need(4); err != nil {
+			var lb [4]byte
+			b, err := c.take(4, lb[:])
+			if err != nil {
 				return err
 			}
-			l = int(binary.LittleEndian.Uint32(c.vals))
-			if l > len(c.vals)-4 {
-				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l, len(c.vals))
+			l := int(binary.LittleEndian.Uint32(b))
+			if l > c.avail() {
+				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l, c.avail()+4)
 			}
-			if err := c.need(4 + l); err != nil {
+			if levels, err = c.take(l, c.buffer(&c.lvbuf, l)); err != nil {
 				return err
 			}
-			c.lv = levelDecoder{data: c.vals[4 : 4+l], bw: c.bw}
-			l += 4
+			c.lv = levelDecoder{data: levels, bw: c.bw}
 		case encBitPacked:
-			l = (int(n)*c.bw + 7) / 8
-			if l > len(c.vals) {
+			l := (int(n)*c.bw + 7) / 8
+			if l > c.avail() {
 				return fmt.Errorf("page at byte %d: truncated definition levels", at)
 			}
-			if err := c.need(l); err != nil {
+			var err error
+			if levels, err = c.take(l, c.buffer(&c.lvbuf, l)); err != nil {
 				return err
 			}
-			c.lv = levelDecoder{data: c.vals[:l], bw: c.bw, legacy: true, left: int(n)}
+			c.lv = levelDecoder{data: levels, bw: c.bw, legacy: true, left: int(n)}
 		default:
 			return fmt.Errorf("page at byte %d: definition level encoding %d", at, h.defEncoding)
 		}
-		c.vals = c.vals[l:]
 	}
 	c.left = n
 	return nil
@@ -566,16 +623,22 @@ func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid 
 func (c *flatChunk) values(out []float64) error {
 	n := len(out)
 	w := c.width()
-	if len(c.vals) < n*w {
-		return fmt.Errorf("page holds %d bytes of values, %d needed", len(c.vals), n*w)
+	if c.avail() < n*w {
+		return fmt.Errorf("page holds %d bytes of values, %d needed", c.avail(), n*w)
 	}
-	if err := c.need(n * w); err != nil {
+	if c.phys == parquet.Types.Double {
+		dst := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), n*8)
+		src, err := c.take(n*8, dst)
+		if err == nil && n > 0 && &src[0] != &dst[0] {
+			copy(dst, src)
+		}
 		return err
 	}
-	src := c.vals[:n*w]
+	src, err := c.take(n*w, c.buffer(&c.dec, n*w)) // (a direct page has no decoded bytes in c.dec)
+	if err != nil {
+		return err
+	}
 	switch c.phys {
-	case parquet.Types.Double:
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), n*8), src)
 	case parquet.Types.Float:
 		for i := range out {
 			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))
@@ -589,7 +652,6 @@ func (c *flatChunk) values(out []float64) error {
 			out[i] = float64(int64(binary.LittleEndian.Uint64(src[8*i:])))
 		}
 	}
-	c.vals = c.vals[n*w:]
 	return nil
 }
 

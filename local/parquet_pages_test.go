@@ -83,26 +83,42 @@ func writePageFile(t *testing.T, path string, n int, c pageCase, seed uint64) ma
 				b.Field(k).AppendNull()
 				continue
 			}
+			// Every third stretch of 2000 rows repeats a few values, so
+			// that compressed pages hold back-references (others are
+			// literals only: random values).
+			rep := (i/2000)%3 == 2
 			switch bb := b.Field(k).(type) {
 			case *array.Float64Builder:
 				v := r.NormFloat64() * 1e3
 				if c.dict {
 					v = float64(r.IntN(20))
 				}
+				if rep {
+					v = float64(i%5) / 3
+				}
 				vals[i] = v
 				bb.Append(v)
 			case *array.Float32Builder:
 				v := float32(r.NormFloat64())
+				if rep {
+					v = float32(i%5) / 3
+				}
 				vals[i] = float64(v)
 				bb.Append(v)
 			case *array.Int32Builder:
 				v := int32(r.Uint32())
+				if rep {
+					v = int32(i % 5)
+				}
 				vals[i] = float64(v)
 				bb.Append(v)
 			case *array.Int64Builder:
 				v := int64(r.Uint64() >> 11)
 				if r.IntN(2) == 0 {
 					v = -v
+				}
+				if rep {
+					v = int64(i % 5)
 				}
 				vals[i] = float64(v)
 				bb.Append(v)
@@ -567,4 +583,14 @@ func FuzzPageDecoder(f *testing.F) {
 		}
 		fc.close()
 	})
+}
+
+// TestParquetChunkRows checks the default chunk of a Parquet scan: about
+// 1 MiB of values, a power of two between 4096 and 65536 rows.
+func TestParquetChunkRows(t *testing.T) {
+	for cols, want := range map[int]int{0: 65536, 1: 65536, 2: 65536, 3: 32768, 11: 8192, 16: 8192, 17: 4096, 1000: 4096} {
+		if got := parquetChunkRows(cols); got != want {
+			t.Errorf("parquetChunkRows(%d) = %d, want %d", cols, got, want)
+		}
+	}
 }

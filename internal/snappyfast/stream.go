@@ -36,7 +36,14 @@ type Stream struct {
 	dst []byte // the output
 	d   int    // output bytes produced
 	lit int    // bytes of the current literal still to copy
+
+	n    int       // the decoded length
+	segs []segment // the literals of a block found literal-only (reused)
 }
+
+// segment is a run of output bytes that the block stores literally: output
+// bytes [out, out+n) are block bytes [in, in+n).
+type segment struct{ out, in, n int64 }
 
 // ErrCorrupt is wrapped by the errors that Fill returns for malformed
 // Snappy data.
@@ -54,11 +61,12 @@ func (s *Stream) Reset(r io.ReaderAt, off, size int64, raw bool) (int, error) {
 	if cap(s.win) < windowSize {
 		s.win = make([]byte, windowSize)
 	}
-	*s = Stream{r: r, off: off, size: size, raw: raw, win: s.win}
+	*s = Stream{r: r, off: off, size: size, raw: raw, win: s.win, segs: s.segs[:0]}
 	if raw {
 		if int64(int(size)) != size {
 			return 0, fmt.Errorf("%w: block of %d bytes", ErrCorrupt, size)
 		}
+		s.n = int(size)
 		return int(size), nil
 	}
 	if err := s.refill(); err != nil {
@@ -69,7 +77,98 @@ func (s *Stream) Reset(r io.ReaderAt, off, size int64, raw bool) (int, error) {
 		return 0, fmt.Errorf("%w: bad length header", ErrCorrupt)
 	}
 	s.in = s.in[k:]
+	s.n = int(n)
 	return int(n), nil
+}
+
+// LiteralOnly reports whether the block, just Reset, stores its whole
+// output literally: an uncompressed block, or a Snappy block without
+// copies (what Snappy makes of incompressible data such as floating-point
+// values). It reads only the literals' headers (the tags), and gives up at
+// the first copy or after maxSegs literals. When it reports true, ReadAt
+// reads any range of the output straight from the source, with no buffer
+// holding the block; otherwise the block is decoded with Start and Fill.
+// A malformed block is reported as false: Fill then gives the error.
+func (s *Stream) LiteralOnly(maxSegs int) (bool, error) {
+	if s.raw {
+		return true, nil
+	}
+	s.segs = s.segs[:0]
+	pos := s.pos - int64(len(s.in)) // block offset of the first tag
+	if s.d > 0 || s.lit > 0 || int64(len(s.in)) > s.pos {
+		return false, errors.New("snappy: LiteralOnly after Fill")
+	}
+	var out int64
+	var hdr [5]byte
+	for pos < s.size {
+		if len(s.segs) == maxSegs {
+			return false, nil
+		}
+		// The tag and up to 4 length bytes: from the window (which holds
+		// the block's first s.pos bytes after Reset) or read.
+		h := hdr[:min(5, s.size-pos)]
+		if pos+int64(len(h)) <= s.pos {
+			h = s.win[pos : pos+int64(len(h))]
+		} else if err := s.read(h, pos); err != nil {
+			return false, err
+		}
+		tag := h[0]
+		if tag&3 != 0 {
+			return false, nil // a copy
+		}
+		x := uint64(tag >> 2)
+		hl := int64(1)
+		if x >= 60 {
+			extra := int(x - 59)
+			if len(h) < 1+extra {
+				return false, nil
+			}
+			x = 0
+			for i := extra; i >= 1; i-- {
+				x = x<<8 | uint64(h[i])
+			}
+			hl += int64(extra)
+		}
+		l := int64(x) + 1
+		if pos+hl+l > s.size || out+l > int64(s.n) {
+			return false, nil
+		}
+		s.segs = append(s.segs, segment{out: out, in: pos + hl, n: l})
+		pos += hl + l
+		out += l
+	}
+	return out == int64(s.n), nil
+}
+
+// ReadAt reads output bytes [off, off+len(p)) of a block that LiteralOnly
+// found literal-only.
+func (s *Stream) ReadAt(p []byte, off int64) error {
+	if off < 0 || off+int64(len(p)) > int64(s.n) {
+		return fmt.Errorf("snappy: bytes %d+%d asked of a block of %d", off, len(p), s.n)
+	}
+	if s.raw {
+		return s.read(p, off)
+	}
+	// The segment holding off.
+	i, j := 0, len(s.segs)
+	for i+1 < j {
+		h := (i + j) / 2
+		if s.segs[h].out <= off {
+			i = h
+		} else {
+			j = h
+		}
+	}
+	for len(p) > 0 {
+		sg := s.segs[i]
+		k := min(int64(len(p)), sg.out+sg.n-off)
+		if err := s.read(p[:k], sg.in+off-sg.out); err != nil {
+			return err
+		}
+		p, off = p[k:], off+k
+		i++
+	}
+	return nil
 }
 
 // Start sets the output buffer: len(dst) must be the length Reset returned.

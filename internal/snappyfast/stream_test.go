@@ -194,6 +194,17 @@ func FuzzStream(f *testing.F) {
 		if werr != nil || !bytes.Equal(got, want) {
 			t.Fatalf("accepted %x, s2: %v", b, werr)
 		}
+		// A block found literal-only reads back the same by ReadAt.
+		if _, err := s.Reset(bytes.NewReader(b), 0, int64(len(b)), false); err != nil {
+			t.Fatal(err)
+		}
+		if lit, err := s.LiteralOnly(1 << 20); err != nil || !lit {
+			return
+		}
+		all := make([]byte, len(want))
+		if err := s.ReadAt(all, 0); err != nil || !bytes.Equal(all, want) {
+			t.Fatalf("literal-only %x: ReadAt %v", b, err)
+		}
 	})
 }
 
@@ -228,5 +239,106 @@ func BenchmarkStream(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// literalBlock builds a Snappy block that stores data as literals of the
+// given lengths (each header in the smallest form, or the 4-byte form when
+// long4).
+func literalBlock(data []byte, lens []int, long4 bool) []byte {
+	b := binary.AppendUvarint(nil, uint64(len(data)))
+	for _, n := range lens {
+		x := n - 1
+		switch {
+		case long4:
+			b = append(b, 63<<2, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
+		case x < 60:
+			b = append(b, byte(x<<2))
+		case x < 1<<8:
+			b = append(b, 60<<2, byte(x))
+		case x < 1<<16:
+			b = append(b, 61<<2, byte(x), byte(x>>8))
+		default:
+			b = append(b, 62<<2, byte(x), byte(x>>8), byte(x>>16))
+		}
+		b = append(b, data[:n]...)
+		data = data[n:]
+	}
+	return b
+}
+
+// TestStreamLiteralOnly checks LiteralOnly's verdicts and that ReadAt then
+// reads every range of the output as s2.Decode gives it.
+func TestStreamLiteralOnly(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	data := make([]byte, 300000)
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	type blk struct {
+		name  string
+		block []byte
+		raw   bool
+		want  bool
+	}
+	blocks := []blk{
+		{"raw", data, true, true},
+		{"literals", literalBlock(data, []int{1, 59, 60, 61, 255, 256, 257, 65535, 65536, 65537, 100000, len(data) - 297557}, false), false, true},
+		{"literals4", literalBlock(data, []int{100, len(data) - 100}, true), false, true},
+		{"s2 of random bytes", s2.EncodeSnappy(nil, data), false, true},
+		{"s2 of repetitive", s2.EncodeSnappy(nil, testBlocks(rng)["repetitive"]), false, false},
+		{"empty", []byte{0}, false, true},
+	}
+	var s Stream
+	for _, b := range blocks {
+		want := data
+		if !b.raw {
+			var err error
+			if want, err = s2.Decode(nil, b.block); err != nil {
+				t.Fatalf("%s: %v", b.name, err)
+			}
+		}
+		src := append(append([]byte("prefix:"), b.block...), "suffix"...)
+		n, err := s.Reset(bytes.NewReader(src), 7, int64(len(b.block)), b.raw)
+		if err != nil || n != len(want) {
+			t.Fatalf("%s: Reset: %d, %v", b.name, n, err)
+		}
+		lit, err := s.LiteralOnly(1 << 20)
+		if err != nil || lit != b.want {
+			t.Fatalf("%s: LiteralOnly = %v, %v; want %v", b.name, lit, err, b.want)
+		}
+		if !lit {
+			continue
+		}
+		for range 200 {
+			lo := rng.IntN(len(want) + 1)
+			hi := lo + rng.IntN(len(want)-lo+1)
+			got := make([]byte, hi-lo)
+			if err := s.ReadAt(got, int64(lo)); err != nil || !bytes.Equal(got, want[lo:hi]) {
+				t.Fatalf("%s: ReadAt(%d, %d): %v", b.name, lo, hi, err)
+			}
+		}
+		if err := s.ReadAt(make([]byte, 2), int64(len(want)-1)); err == nil {
+			t.Errorf("%s: ReadAt past the end accepted", b.name)
+		}
+	}
+	// A literal-only block gives up beyond maxSegs literals.
+	b := literalBlock(data, []int{100, 100, len(data) - 200}, false)
+	s.Reset(bytes.NewReader(b), 0, int64(len(b)), false)
+	if lit, _ := s.LiteralOnly(2); lit {
+		t.Errorf("LiteralOnly(2) accepted three literals")
+	}
+	// Literals that do not add up to the length header, or run past the
+	// block: not literal-only (Fill reports the error).
+	for _, bad := range [][]byte{
+		append(binary.AppendUvarint(nil, 5), 3<<2, 'a', 'b', 'c', 'd'),
+		append(binary.AppendUvarint(nil, 3), 3<<2, 'a', 'b', 'c', 'd'),
+		append(binary.AppendUvarint(nil, 4), 3<<2, 'a', 'b', 'c'),
+		append(binary.AppendUvarint(nil, 4), 63<<2, 3),
+	} {
+		s.Reset(bytes.NewReader(bad), 0, int64(len(bad)), false)
+		if lit, _ := s.LiteralOnly(100); lit {
+			t.Errorf("%x: found literal-only", bad)
+		}
 	}
 }
