@@ -165,9 +165,11 @@ func (w *worker) chunk(c Chunk) error {
 				maskAll = false
 			}
 		}
-	} else {
-		for i := range mask {
-			mask[i] = true
+	} else if n > 0 {
+		// Every row: fill by doubling copies (memmove), not row by row.
+		mask[0] = true
+		for k := 1; k < n; k *= 2 {
+			copy(mask[k:], mask[:k])
 		}
 	}
 	// Group codes per set.
