@@ -20,6 +20,10 @@ import (
 // place in pieces: github.com/klauspost/compress/s2, used for whole blocks
 // in memory, needs the whole input in memory and decodes all of it.
 //
+// When the block stores all its output literally (LiteralOnly), ReadAt
+// reads any range of the output straight from the source instead, with no
+// buffer holding the block.
+//
 // The zero value is ready for Reset. A Stream keeps its read window from
 // block to block.
 type Stream struct {
@@ -95,7 +99,7 @@ func (s *Stream) LiteralOnly(maxSegs int) (bool, error) {
 	}
 	s.segs = s.segs[:0]
 	pos := s.pos - int64(len(s.in)) // block offset of the first tag
-	if s.d > 0 || s.lit > 0 || int64(len(s.in)) > s.pos {
+	if s.d > 0 || s.lit > 0 {
 		return false, errors.New("snappy: LiteralOnly after Fill")
 	}
 	var out int64
