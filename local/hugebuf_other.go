@@ -2,9 +2,11 @@
 
 package local
 
+import "math"
+
 // hugeMin: huge-page buffers are a Linux feature here; elsewhere every
 // buffer is on the Go heap.
-const hugeMin = 1 << 62
+const hugeMin = math.MaxInt
 
 func mapHuge(n int) []byte { return nil }
 

@@ -998,7 +998,7 @@ func (j *mergeJob) buildTable(ctx context.Context) (*hashTable, error) {
 	for _, i := range idx {
 		h.blocks = append(h.blocks, blocks[i])
 	}
-	if len(h.blocks) >= 1<<31 {
+	if int64(len(h.blocks)) >= 1<<31 {
 		return nil, fmt.Errorf("merge: the %s input has too many chunks (%d)", s.name, len(h.blocks))
 	}
 	h.index()

@@ -50,7 +50,7 @@ import (
 func init() { openers[compute.FormatParquet] = openParquet }
 
 // parquetDefaultRows is the default number of rows per chunk of Arrow IPC,
-// and of Parquet scans that take the general path.
+// and of Parquet scans that read a string or boolean column.
 const parquetDefaultRows = 1 << 16
 
 // parquetChunkBytes sizes the default chunk of a Parquet scan by its
@@ -62,10 +62,10 @@ const parquetDefaultRows = 1 << 16
 const parquetChunkBytes = 1 << 20
 
 // parquetChunkRows returns the default rows per chunk of a Parquet scan of
-// cols columns: parquetChunkBytes of values, rounded down to a power of
-// two, between 4096 and parquetDefaultRows.
+// cols numeric columns: parquetChunkBytes of values, rounded down to a
+// power of two, between 4096 and parquetDefaultRows.
 func parquetChunkRows(cols int) int {
-	rows := parquetChunkBytes / (8 * max(cols, 1))
+	rows := max(parquetChunkBytes/(8*max(cols, 1)), 1)
 	return min(max(1<<(bits.Len(uint(rows))-1), 4096), parquetDefaultRows)
 }
 
@@ -922,7 +922,10 @@ func (s *parquetScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx
 		rows = s.rows
 	}
 	if rows <= 0 {
-		rows = parquetChunkRows(len(sel))
+		rows = parquetDefaultRows
+		if numeric { // the fast path (measured there)
+			rows = parquetChunkRows(len(sel))
+		}
 	}
 	stats := opts.Stats
 	if stats == nil {

@@ -444,6 +444,20 @@ func (c *flatChunk) take(n int, buf []byte) ([]byte, error) {
 	return b, nil
 }
 
+// finishPage decodes the rest of a page that streams into c.out once its
+// last value is consumed, so that a damaged end of the page is an error
+// here as it is where pages are decompressed whole (a literal-only page
+// was checked whole by LiteralOnly).
+func (c *flatChunk) finishPage() error {
+	if !c.streaming {
+		return nil
+	}
+	if err := c.st.Fill(len(c.out)); err != nil {
+		return fmt.Errorf("page at byte %d: %w", c.at, err)
+	}
+	return nil
+}
+
 // need makes sure that the first n bytes of c.vals are decoded.
 func (c *flatChunk) need(n int) error {
 	if !c.streaming {
@@ -480,6 +494,11 @@ func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
 	}
 	if err := c.need(8 * m); err != nil {
 		return nil, err
+	}
+	if c.left == int64(m) {
+		if err := c.finishPage(); err != nil {
+			return nil, err
+		}
 	}
 	c.page.Retain()
 	a := newFloat64(m, 0, int(off/8), nil, c.page)
@@ -614,6 +633,11 @@ func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid 
 			spreadDefined(seg, d, c.maxDef, nv, valid, row)
 		}
 		c.left -= int64(k)
+		if c.left == 0 {
+			if err := c.finishPage(); err != nil {
+				return 0, err
+			}
+		}
 		row += k
 	}
 	return nulls, nil

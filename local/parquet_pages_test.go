@@ -588,9 +588,73 @@ func FuzzPageDecoder(f *testing.F) {
 // TestParquetChunkRows checks the default chunk of a Parquet scan: about
 // 1 MiB of values, a power of two between 4096 and 65536 rows.
 func TestParquetChunkRows(t *testing.T) {
-	for cols, want := range map[int]int{0: 65536, 1: 65536, 2: 65536, 3: 32768, 11: 8192, 16: 8192, 17: 4096, 1000: 4096} {
+	for cols, want := range map[int]int{0: 65536, 1: 65536, 2: 65536, 3: 32768, 11: 8192, 16: 8192, 17: 4096, 1000: 4096, 200000: 4096} {
 		if got := parquetChunkRows(cols); got != want {
 			t.Errorf("parquetChunkRows(%d) = %d, want %d", cols, got, want)
+		}
+	}
+}
+
+// localReader is a bytes.Reader that the page decoder streams from, as from
+// a local file.
+type localReader struct{ *bytes.Reader }
+
+func (localReader) localFile() {}
+
+// TestPageDecoderStreamTail: a Snappy page whose values decode but whose
+// end (past the values the header announces) is damaged is an error when
+// streamed, as when the page is decompressed whole.
+func TestPageDecoderStreamTail(t *testing.T) {
+	codec, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := binary.AppendUvarint(nil, 32)
+	block = append(block, 15<<2) // a literal of 16 bytes: two values
+	block = append(block, doubleBytes(1, 2)...)
+	block = append(block, 15<<2|2, 0x00, 0x10) // copy 16 bytes from 4096 back: invalid
+	chunk := append(headerBytes(t, false, true, 32, int32(len(block)), 2, true, 0), block...)
+	for _, local := range []bool{true, false} {
+		var r io.ReaderAt = bytes.NewReader(chunk)
+		if local {
+			r = localReader{bytes.NewReader(chunk)}
+		}
+		for _, zeroCopy := range []bool{false, true} {
+			fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096,
+				codec: codec.(compress.ErrorCodec), snappy: true, local: local, alloc: newPoolAllocator()}
+			if zeroCopy {
+				a, err := fc.slice(context.Background(), 2)
+				if a != nil {
+					a.Release()
+				}
+				if err == nil {
+					t.Errorf("local %v: slice of a page with a damaged end: no error", local)
+				}
+			} else if _, err := fc.read(context.Background(), make([]float64, 2), make([]int16, 2), make([]byte, 1)); err == nil {
+				t.Errorf("local %v: read of a page with a damaged end: no error", local)
+			}
+			fc.close()
+		}
+	}
+}
+
+// TestPageDecoderLargePages reads a file of 1 MiB Snappy pages, whose page
+// buffers (with back-references) are huge-page buffers, streamed and
+// whole, in default and large chunks, and requires the values written.
+func TestPageDecoderLargePages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 30 MB file")
+	}
+	path := filepath.Join(t.TempDir(), "big.parquet")
+	want := writePageFile(t, path, 600000, pageCase{codec: compress.Codecs.Snappy, pageSize: 1 << 20, nulls: "none"}, 9)
+	for _, rows := range []int{0, 100000} {
+		for _, noStream := range []bool{false, true} {
+			got := scanAll(t, path, rows, 2, false, noStream)
+			for name, w := range want {
+				if i, ok := sameValues(got[name], w); !ok {
+					t.Errorf("rows %d, streamed %v: %s differs at row %d", rows, !noStream, name, i)
+				}
+			}
 		}
 	}
 }

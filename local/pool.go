@@ -19,7 +19,8 @@ import (
 // fault instead of one per 4 KiB, which is most of what a scan's first
 // pages cost (each worker holds a page of every column). They are kept for
 // reuse while a scan runs (begin, end) and unmapped when freed outside
-// one, so nothing stays mapped between scans.
+// one, so nothing stays mapped between scans. (While scans overlap without
+// a break, the free lists keep up to the peak number of buffers in use.)
 type poolAllocator struct {
 	classes [48]sync.Pool
 	mu      sync.Mutex
