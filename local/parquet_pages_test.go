@@ -406,6 +406,12 @@ func TestLevelDecoder(t *testing.T) {
 // (readers skip it), which moves the alignment of the body.
 func headerBytes(t testing.TB, v2, sub bool, unc, comp, numValues int32, isCompressed bool, pad int) []byte {
 	t.Helper()
+	return headerBytesDef(t, v2, sub, unc, comp, numValues, isCompressed, pad, encRLE)
+}
+
+// headerBytesDef is headerBytes with the v1 definition level encoding def.
+func headerBytesDef(t testing.TB, v2, sub bool, unc, comp, numValues int32, isCompressed bool, pad int, def int32) []byte {
+	t.Helper()
 	ctx := context.Background()
 	buf := thrift.NewTMemoryBuffer()
 	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{})
@@ -423,7 +429,7 @@ func headerBytes(t testing.TB, v2, sub bool, unc, comp, numValues int32, isCompr
 	if sub {
 		w(p.WriteFieldBegin(ctx, "", thrift.STRUCT, id))
 		w(p.WriteStructBegin(ctx, ""))
-		fields := []int32{numValues, encPlain, encRLE, encRLE} // v1: values, encoding, def and rep level encodings
+		fields := []int32{numValues, encPlain, def, encRLE} // v1: values, encoding, def and rep level encodings
 		if v2 {
 			fields = []int32{numValues, 0, numValues, encPlain, 0, 0} // values, nulls, rows, encoding, def and rep lengths
 		}
@@ -655,6 +661,71 @@ func TestPageDecoderLargePages(t *testing.T) {
 					t.Errorf("rows %d, streamed %v: %s differs at row %d", rows, !noStream, name, i)
 				}
 			}
+		}
+	}
+}
+
+// TestPageDecoderHandMadePages reads hand-made pages streamed (as from a
+// local file) and in memory (as from HDFS): deprecated BIT_PACKED
+// definition levels (MSB first) before PLAIN values, and a Snappy page
+// whose length header disagrees with the page header (an error).
+func TestPageDecoderHandMadePages(t *testing.T) {
+	ctx := context.Background()
+	snappy, err := compress.GetCodec(compress.Codecs.Snappy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := []int16{1, 0, 1, 1, 0, 0, 1, 1, 1, 0}
+	vals := []float64{1.5, -2, 3, 4e10, 5, -6}
+	body := append([]byte{0b10110011, 0b10000000}, doubleBytes(vals...)...)
+	bitPacked := append(headerBytesDef(t, false, true, int32(len(body)), int32(len(body)), 10, true, 0, encBitPacked), body...)
+	for _, codec := range []string{"none", "snappy"} {
+		chunk := bitPacked
+		if codec == "snappy" {
+			block := snappy.Encode(nil, body)
+			chunk = append(headerBytesDef(t, false, true, int32(len(body)), int32(len(block)), 10, true, 0, encBitPacked), block...)
+		}
+		for _, local := range []bool{true, false} {
+			var r io.ReaderAt = bytes.NewReader(chunk)
+			if local {
+				r = localReader{bytes.NewReader(chunk)}
+			}
+			fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096, maxDef: 1, bw: 1, local: local, alloc: newPoolAllocator()}
+			if codec == "snappy" {
+				fc.codec, fc.snappy = snappy.(compress.ErrorCodec), true
+			}
+			out, valid := make([]float64, 10), make([]byte, 2)
+			nulls, err := fc.read(ctx, out, make([]int16, 10), valid)
+			fc.close()
+			if err != nil || nulls != 4 {
+				t.Fatalf("%s, local %v: %d nulls, %v", codec, local, nulls, err)
+			}
+			k := 0
+			for i, l := range levels {
+				defined := valid[i/8]>>(i%8)&1 == 1
+				if defined != (l == 1) || (defined && out[i] != vals[k]) {
+					t.Fatalf("%s, local %v: row %d: %v, defined %v", codec, local, i, out[i], defined)
+				}
+				if defined {
+					k++
+				}
+			}
+		}
+	}
+	// A Snappy block of 16 bytes in a page whose header says 24.
+	block := snappy.Encode(nil, doubleBytes(1, 2))
+	chunk := append(headerBytes(t, false, true, 24, int32(len(block)), 3, true, 0), block...)
+	for _, local := range []bool{true, false} {
+		var r io.ReaderAt = bytes.NewReader(chunk)
+		if local {
+			r = localReader{bytes.NewReader(chunk)}
+		}
+		fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096,
+			codec: snappy.(compress.ErrorCodec), snappy: true, local: local, alloc: newPoolAllocator()}
+		_, err := fc.read(ctx, make([]float64, 3), make([]int16, 3), make([]byte, 1))
+		fc.close()
+		if err == nil || !strings.Contains(err.Error(), "page at byte 0") {
+			t.Errorf("local %v: page of the wrong size: error %v", local, err)
 		}
 	}
 }
