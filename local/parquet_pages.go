@@ -449,13 +449,7 @@ func (c *flatChunk) take(n int, buf []byte) ([]byte, error) {
 // here as it is where pages are decompressed whole (a literal-only page
 // was checked whole by LiteralOnly).
 func (c *flatChunk) finishPage() error {
-	if !c.streaming {
-		return nil
-	}
-	if err := c.st.Fill(len(c.out)); err != nil {
-		return fmt.Errorf("page at byte %d: %w", c.at, err)
-	}
-	return nil
+	return c.need(len(c.vals))
 }
 
 // need makes sure that the first n bytes of c.vals are decoded.

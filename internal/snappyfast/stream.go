@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 )
 
 // Stream decodes one Snappy block (or one uncompressed block) that lies in
@@ -116,24 +117,14 @@ func (s *Stream) LiteralOnly(maxSegs int) (bool, error) {
 		} else if err := s.read(h, pos); err != nil {
 			return false, err
 		}
-		tag := h[0]
-		if tag&3 != 0 {
+		if h[0]&3 != 0 {
 			return false, nil // a copy
 		}
-		x := uint64(tag >> 2)
-		hl := int64(1)
-		if x >= 60 {
-			extra := int(x - 59)
-			if len(h) < 1+extra {
-				return false, nil
-			}
-			x = 0
-			for i := extra; i >= 1; i-- {
-				x = x<<8 | uint64(h[i])
-			}
-			hl += int64(extra)
+		x, k, ok := literalHeader(h)
+		if !ok {
+			return false, nil
 		}
-		l := int64(x) + 1
+		hl, l := int64(k), int64(x)+1
 		if pos+hl+l > s.size || out+l > int64(s.n) {
 			return false, nil
 		}
@@ -154,15 +145,7 @@ func (s *Stream) ReadAt(p []byte, off int64) error {
 		return s.read(p, off)
 	}
 	// The segment holding off.
-	i, j := 0, len(s.segs)
-	for i+1 < j {
-		h := (i + j) / 2
-		if s.segs[h].out <= off {
-			i = h
-		} else {
-			j = h
-		}
-	}
+	i := sort.Search(len(s.segs), func(k int) bool { return s.segs[k].out > off }) - 1
 	for len(p) > 0 {
 		sg := s.segs[i]
 		k := min(int64(len(p)), sg.out+sg.n-off)
@@ -274,6 +257,25 @@ func (s *Stream) literal(n int) error {
 	return nil
 }
 
+// literalHeader decodes the literal tag at the front of b: the literal's
+// length minus one, and the header's length (the tag and up to 4 length
+// bytes); ok is false when b is too short for the header.
+func literalHeader(b []byte) (x uint64, hl int, ok bool) {
+	x = uint64(b[0] >> 2)
+	if x < 60 {
+		return x, 1, true
+	}
+	extra := int(x - 59)
+	if len(b) < 1+extra {
+		return 0, 0, false
+	}
+	x = 0
+	for i := extra; i >= 1; i-- {
+		x = x<<8 | uint64(b[i])
+	}
+	return x, 1 + extra, true
+}
+
 // element decodes the tag at the front of the window: a literal's header
 // (its bytes are copied by literal) or a copy.
 func (s *Stream) element() error {
@@ -285,18 +287,9 @@ func (s *Stream) element() error {
 	var length, offset, hl int
 	switch tag & 3 {
 	case 0: // literal
-		x := uint64(tag >> 2)
-		hl = 1
-		if x >= 60 {
-			extra := int(x - 59)
-			if len(in) < 1+extra {
-				return fmt.Errorf("%w: truncated literal header", ErrCorrupt)
-			}
-			x = 0
-			for i := extra; i >= 1; i-- {
-				x = x<<8 | uint64(in[i])
-			}
-			hl += extra
+		x, hl, ok := literalHeader(in)
+		if !ok {
+			return fmt.Errorf("%w: truncated literal header", ErrCorrupt)
 		}
 		if x+1 > uint64(len(s.dst)-s.d) {
 			return fmt.Errorf("%w: literal of %d bytes at output byte %d of %d", ErrCorrupt, x+1, s.d, len(s.dst))
