@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -236,8 +237,13 @@ func TestArrowIPCErrors(t *testing.T) {
 	stop := errors.New("stop")
 	var calls atomic.Int64
 	err = sc.Scan(ctx, local.ScanOptions{Workers: 3, RowsPerChunk: 10}, func(context.Context, local.Chunk) error {
-		if calls.Add(1) == 6 {
+		switch n := calls.Add(1); {
+		case n == 6:
 			return stop
+		case n > 6:
+			// Late calls yield, so that the stopping worker's
+			// cancellation is not starved on a busy machine.
+			time.Sleep(time.Millisecond)
 		}
 		return nil
 	})

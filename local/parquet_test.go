@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -663,8 +664,13 @@ func TestParquetScanErrors(t *testing.T) {
 	for _, cols := range [][]string{nil, {"i32"}} {
 		var calls atomic.Int64
 		err = sc.Scan(ctx, local.ScanOptions{Workers: 3, Columns: cols, RowsPerChunk: 10}, func(_ context.Context, c local.Chunk) error {
-			if calls.Add(1) == 6 {
+			switch n := calls.Add(1); {
+			case n == 6:
 				return stop
+			case n > 6:
+				// Late calls yield, so that the stopping worker's
+				// cancellation is not starved on a busy machine.
+				time.Sleep(time.Millisecond)
 			}
 			return nil
 		})
