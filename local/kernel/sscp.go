@@ -11,7 +11,7 @@ import (
 // allocating.
 type Scratch struct {
 	// BlockRows is the number of rows per sub-block (B); zero means
-	// defaultBlockRows. The result depends on B only through rounding.
+	// defaultBlockRows(p). The result depends on B only through rounding.
 	BlockRows int
 
 	c  []float64 // centred sub-block, column j at c[j*B:(j+1)*B]
@@ -46,19 +46,28 @@ type Scratch struct {
 	bcol [][]float64
 }
 
-// defaultBlockRows is B when Scratch.BlockRows is 0: sub-blocks of 512
-// rows keep a column's centred values (4 KiB) and the next sub-block's
-// values, prefetched while this one is computed, in the L1/L2 caches.
-// Measured on 2-core AMD EPYC (AVX2), p = 4, 10 and 32: 512 rows gave the
-// highest throughput of 256, 512, 1024 and 4096.
-const defaultBlockRows = 512
+// defaultBlockRows returns B when Scratch.BlockRows is 0. Sub-blocks of a
+// few hundred rows keep the centred values of a sub-block and the next
+// sub-block's raw values, prefetched while this one is computed, in the
+// L1/L2 caches. Measured with BenchmarkSSCP on 2-core AMD EPYC hosts
+// (interleaved runs, medians): on an AVX-512 host (2026-12-02) 256 rows
+// beat 512 for p = 4, 10 and 16 by 5-10% (p = 10: 158 vs 149 M rows/s on 2
+// cores), and 512 beat 256 for p = 32 by 3%, where the per-sub-block
+// O(p²) work weighs more. On an AVX2 host (2026-11-27) 512 had given the
+// highest throughput of 256, 512, 1024 and 4096 at p = 4, 10 and 32.
+func defaultBlockRows(p int) int {
+	if p <= 16 {
+		return 256
+	}
+	return 512
+}
 
-// blockRows returns B: s.BlockRows, or defaultBlockRows.
-func (s *Scratch) blockRows() int {
+// blockRows returns B for p columns: s.BlockRows, or defaultBlockRows(p).
+func (s *Scratch) blockRows(p int) int {
 	if s.BlockRows > 0 {
 		return s.BlockRows
 	}
-	return defaultBlockRows
+	return defaultBlockRows(p)
 }
 
 func grow(x []float64, n int) []float64 {
@@ -118,7 +127,7 @@ func AddSSCP(dst *compute.SSCPValue, cols [][]float64, w []float64, s *Scratch) 
 		return
 	}
 	weighted := w != nil
-	b := s.blockRows()
+	b := s.blockRows(p)
 	s.prepare(p, b, weighted)
 	var zeroRows int64 // rows of sub-blocks whose weights sum to 0
 	shifted := false   // whether s.k holds the previous sub-block's means
