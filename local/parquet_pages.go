@@ -43,9 +43,15 @@ import (
 //   - otherwise converts the values straight into the batch's Float64 array;
 //   - consumes definition levels that are one run of "defined" (a column
 //     without nulls) without decoding them.
-// Anything else (dictionary pages, other encodings, old writers' metadata,
-// codecs that cannot report errors) keeps arrow-go's reader, and tests
-// check that both decoders return the same values.
+//   - reads dictionary-encoded chunks (what Spark and parquet-mr write for
+//     repetitive numbers): the dictionary page is converted to float64 once
+//     per chunk, and each dictionary-encoded data page (read whole) is
+//     looked up from its RLE / bit-packed indices straight into the batch,
+//     a run of one index at a time; pages that fell back to PLAIN take the
+//     paths above.
+// Anything else (other encodings, old writers' metadata, codecs that cannot
+// report errors) keeps arrow-go's reader, and tests check that both
+// decoders return the same values.
 
 // Parquet's PageType and Encoding values (parquet.thrift).
 const (
@@ -55,15 +61,20 @@ const (
 	pageDataV2     = 3
 
 	encPlain     = 0
+	encPlainDict = 2
 	encRLE       = 3
 	encBitPacked = 4
+	encRLEDict   = 8
 )
+
+// dictEncoded reports whether a data page's values are dictionary indices.
+func dictEncoded(enc int32) bool { return enc == encPlainDict || enc == encRLEDict }
 
 // pageHeader is the part of Parquet's PageHeader the decoder needs.
 type pageHeader struct {
 	typ                      int32
 	uncompressed, compressed int32
-	numValues                int32 // level entries (= rows for a flat column)
+	numValues                int32 // level entries (= rows for a flat column); a dictionary's entries
 	encoding                 int32
 	defEncoding              int32 // v1 only
 	// v2 only
@@ -86,6 +97,7 @@ func parsePageHeader(ctx context.Context, b []byte) (pageHeader, int, error) {
 				i32:   map[int16]*int32{1: &h.numValues, 2: &h.numNulls, 4: &h.encoding, 5: &h.defLen, 6: &h.repLen},
 				bools: map[int16]*bool{7: &h.isCompressed},
 			},
+			7: {i32: map[int16]*int32{1: &h.numValues, 2: &h.encoding}}, // DictionaryPageHeader
 		},
 	})
 	if err != nil {
@@ -103,6 +115,9 @@ func (h *pageHeader) check() error {
 	}
 	if (h.typ == pageData || h.typ == pageDataV2) && (h.numValues < 0 || h.numNulls < 0 || h.defLen < 0 || h.repLen < 0) {
 		return errors.New("the data page header is missing, or a count in it is negative")
+	}
+	if h.typ == pageDictionary && h.numValues < 0 {
+		return errors.New("the dictionary page header is missing, or its count is negative")
 	}
 	if int64(h.compressed) > parquet.DefaultMaxCompressedPageSize || int64(h.uncompressed) > parquet.DefaultMaxUncompressedPageSize {
 		return fmt.Errorf("a page of %d bytes (%d uncompressed) exceeds the limits of %d and %d", h.compressed, h.uncompressed,
@@ -185,10 +200,18 @@ type flatChunk struct {
 	alloc memory.Allocator
 	page  *memory.Buffer
 
+	// dict is the chunk's dictionary, converted to float64 (empty until
+	// its page is read, which sets hasDict; dictBuf keeps its memory from
+	// chunk to chunk).
+	dict, dictBuf []float64
+	hasDict       bool
+
 	// The current page.
-	left int64  // level entries not yet consumed
-	vals []byte // PLAIN values not yet consumed
-	lv   levelDecoder
+	left    int64  // level entries not yet consumed
+	vals    []byte // PLAIN values not yet consumed
+	lv      levelDecoder
+	indexed bool         // the values are dictionary indices, decoded by idx
+	idx     levelDecoder // (bit width up to 32)
 }
 
 // flatChunkFor returns a flatChunk for column leaf of row group rg when the
@@ -198,11 +221,14 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 		return nil
 	}
 	cc, err := rg.ColumnChunk(leaf)
-	if err != nil || cc.HasDictionaryPage() || cc.CryptoMetadata() != nil {
+	if err != nil || cc.CryptoMetadata() != nil {
 		return nil
 	}
 	for _, e := range cc.Encodings() {
-		if e != parquet.Encodings.Plain && e != parquet.Encodings.RLE && e != parquet.Encodings.BitPacked {
+		switch e {
+		case parquet.Encodings.Plain, parquet.Encodings.RLE, parquet.Encodings.BitPacked,
+			parquet.Encodings.PlainDict, parquet.Encodings.RLEDict:
+		default:
 			return nil
 		}
 	}
@@ -211,6 +237,9 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 	}
 	_, local := r.(localFile)
 	c := &flatChunk{r: r, pos: cc.DataPageOffset(), phys: cc.Type(), maxDef: maxDef, bw: bits.Len16(uint16(maxDef)), window: 4 << 10, local: local}
+	if d := cc.DictionaryPageOffset(); cc.HasDictionaryPage() && d > 0 && d < c.pos {
+		c.pos = d // the chunk starts with its dictionary (as arrow-go's reader has it)
+	}
 	c.end = c.pos + cc.TotalCompressedSize()
 	switch c.phys {
 	case parquet.Types.Double, parquet.Types.Float, parquet.Types.Int32, parquet.Types.Int64:
@@ -238,9 +267,9 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 // reset points c at another chunk, keeping its buffers.
 func (c *flatChunk) reset(o *flatChunk) {
 	c.close()
-	raw, dec, alloc, st, lvbuf := c.raw, c.dec, c.alloc, c.st, c.lvbuf
+	raw, dec, alloc, st, lvbuf, dictBuf := c.raw, c.dec, c.alloc, c.st, c.lvbuf, c.dictBuf
 	*c = *o
-	c.raw, c.dec, c.alloc, c.st, c.lvbuf = raw, dec, alloc, st, lvbuf
+	c.raw, c.dec, c.alloc, c.st, c.lvbuf, c.dictBuf = raw, dec, alloc, st, lvbuf, dictBuf
 }
 
 // width is the size of one PLAIN value.
@@ -284,7 +313,7 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			return fmt.Errorf("page at byte %d: size %d out of the column chunk", c.pos, h.compressed)
 		}
 		total := hl + int(h.compressed)
-		stream := c.local && (c.codec == nil || c.snappy) && (h.typ == pageData || h.typ == pageDataV2)
+		stream := c.local && (c.codec == nil || c.snappy) && (h.typ == pageData || h.typ == pageDataV2) && !dictEncoded(h.encoding)
 		// What must be in memory: the page, or when it is streamed, its
 		// header and (v2) levels.
 		need := total
@@ -316,14 +345,16 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			c.page.Release()
 			c.page = nil
 		}
-		c.at, c.streaming, c.direct = at, false, false
+		c.at, c.streaming, c.direct, c.indexed = at, false, false, false
 		switch h.typ {
 		case pageData:
 			return c.pageV1(h, body, stream, at+int64(hl))
 		case pageDataV2:
 			return c.pageV2(h, body, stream, at+int64(hl))
 		case pageDictionary:
-			return fmt.Errorf("page at byte %d: a dictionary page the column chunk's metadata did not announce", at)
+			if err := c.dictPage(h, body); err != nil {
+				return err
+			}
 		default:
 			continue // index pages and unknown page types are skipped, as the format asks
 		}
@@ -361,7 +392,7 @@ func (c *flatChunk) decompress(body []byte, stream bool, off, size int64, compre
 	}
 	var dst []byte
 	newDst := func() {
-		if c.alloc != nil && c.phys == parquet.Types.Double {
+		if c.alloc != nil && c.phys == parquet.Types.Double && !c.indexed {
 			c.page = memory.NewResizableBuffer(c.alloc)
 			c.page.Resize(want)
 			dst = c.page.Bytes()
@@ -474,7 +505,7 @@ func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
 			return nil, err
 		}
 	}
-	if c.page == nil || c.left < int64(m) || len(c.vals) < 8*m || m == 0 {
+	if c.page == nil || c.indexed || c.left < int64(m) || len(c.vals) < 8*m || m == 0 {
 		return nil, nil
 	}
 	pb := c.page.Bytes()
@@ -505,8 +536,8 @@ func (c *flatChunk) slice(ctx context.Context, m int) (arrow.Array, error) {
 // (in memory) or, when stream, lie at file offset off.
 func (c *flatChunk) pageV1(h pageHeader, body []byte, stream bool, off int64) error {
 	at := c.at
-	if h.encoding != encPlain {
-		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
+	if err := c.encoding(h.encoding); err != nil {
+		return err
 	}
 	compressed := c.codec != nil
 	want := int(h.uncompressed)
@@ -552,15 +583,15 @@ func (c *flatChunk) pageV1(h pageHeader, body []byte, stream bool, off int64) er
 		}
 	}
 	c.left = n
-	return nil
+	return c.startIndices()
 }
 
 // pageV2 prepares a v2 data page like pageV1; its levels, which come first
 // and are never compressed, are in body.
 func (c *flatChunk) pageV2(h pageHeader, body []byte, stream bool, off int64) error {
 	at := c.at
-	if h.encoding != encPlain {
-		return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN", at, h.encoding)
+	if err := c.encoding(h.encoding); err != nil {
+		return err
 	}
 	nl := int(h.repLen) + int(h.defLen) // (check rejected negative lengths)
 	if nl > int(h.compressed) || nl > int(h.uncompressed) || nl > len(body) {
@@ -579,6 +610,75 @@ func (c *flatChunk) pageV2(h pageHeader, body []byte, stream bool, off int64) er
 		c.lv = levelDecoder{data: levels, bw: c.bw}
 	}
 	c.left = int64(h.numValues)
+	return c.startIndices()
+}
+
+// encoding checks a data page's value encoding, PLAIN or dictionary
+// indices, and sets c.indexed. A chunk without a dictionary page has an
+// empty dictionary (writers leave it out for a column of nulls, whose
+// pages still say RLE_DICTIONARY): any index into it is an error.
+func (c *flatChunk) encoding(enc int32) error {
+	switch {
+	case enc == encPlain:
+		return nil
+	case dictEncoded(enc):
+		c.indexed = true
+		return nil
+	}
+	return fmt.Errorf("page at byte %d: value encoding %d, expected PLAIN or dictionary indices", c.at, enc)
+}
+
+// startIndices starts the indices of a dictionary-encoded page, whose
+// (whole, decompressed) values are in c.vals: a byte giving their bit
+// width, then the RLE / bit-packed hybrid runs.
+func (c *flatChunk) startIndices() error {
+	if !c.indexed {
+		return nil
+	}
+	c.idx = levelDecoder{}
+	if len(c.vals) > 0 { // (a page of nulls may have no indices at all)
+		bw := int(c.vals[0])
+		if bw > 32 {
+			return fmt.Errorf("page at byte %d: dictionary indices of %d bits", c.at, bw)
+		}
+		c.idx = levelDecoder{data: c.vals[1:], bw: bw}
+	}
+	c.vals = nil
+	return nil
+}
+
+// dictPage reads the chunk's dictionary page, of PLAIN values, whose
+// compressed bytes (read whole) are body.
+func (c *flatChunk) dictPage(h pageHeader, body []byte) error {
+	if c.hasDict {
+		return fmt.Errorf("page at byte %d: a second dictionary page in the column chunk", c.at)
+	}
+	c.hasDict = true
+	if h.encoding != encPlain && h.encoding != encPlainDict {
+		return fmt.Errorf("page at byte %d: dictionary encoding %d, expected PLAIN", c.at, h.encoding)
+	}
+	src := body
+	if c.codec != nil {
+		want := int(h.uncompressed)
+		c.dec = growBytes(c.dec, want)
+		out, err := c.codec.DecodeWithError(c.dec[:want], body)
+		if err != nil {
+			return fmt.Errorf("page at byte %d: decompressing the dictionary: %w", c.at, err)
+		}
+		if len(out) != want {
+			return fmt.Errorf("page at byte %d: dictionary decompressed to %d bytes, header says %d", c.at, len(out), want)
+		}
+		src = out
+	}
+	n := int(h.numValues)
+	if n*c.width() > len(src) {
+		return fmt.Errorf("page at byte %d: a dictionary of %d values in %d bytes", c.at, n, len(src))
+	}
+	if cap(c.dictBuf) < n {
+		c.dictBuf = make([]float64, n)
+	}
+	c.dict = c.dictBuf[:n:n]
+	plainToFloat64(c.phys, c.dict, src)
 	return nil
 }
 
@@ -637,8 +737,15 @@ func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid 
 	return nulls, nil
 }
 
-// values converts the next len(out) PLAIN values into out.
+// values converts the next len(out) PLAIN values, or looks up the next
+// len(out) dictionary indices, into out.
 func (c *flatChunk) values(out []float64) error {
+	if c.indexed {
+		if err := c.idx.lookup(out, c.dict); err != nil {
+			return fmt.Errorf("page at byte %d: dictionary indices: %w", c.at, err)
+		}
+		return nil
+	}
 	n := len(out)
 	w := c.width()
 	if c.avail() < n*w {
@@ -656,7 +763,18 @@ func (c *flatChunk) values(out []float64) error {
 	if err != nil {
 		return err
 	}
-	switch c.phys {
+	plainToFloat64(c.phys, out, src)
+	return nil
+}
+
+// plainToFloat64 converts the PLAIN values of physical type phys (FLOAT,
+// INT32 or INT64; DOUBLE is copied) at the start of src into out.
+func plainToFloat64(phys parquet.Type, out []float64, src []byte) {
+	switch phys {
+	case parquet.Types.Double:
+		for i := range out {
+			out[i] = math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:]))
+		}
 	case parquet.Types.Float:
 		for i := range out {
 			out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:])))
@@ -670,7 +788,6 @@ func (c *flatChunk) values(out []float64) error {
 			out[i] = float64(int64(binary.LittleEndian.Uint64(src[8*i:])))
 		}
 	}
-	return nil
 }
 
 // growBytes returns b resized to n bytes, its contents kept.
@@ -690,9 +807,9 @@ type levelDecoder struct {
 	bw     int
 	legacy bool
 
-	left   int   // values left in the current run (legacy: in the page)
-	rle    bool  // the current run is a repeated value
-	val    int16 // its value
+	left   int    // values left in the current run (legacy: in the page)
+	rle    bool   // the current run is a repeated value
+	val    uint32 // its value
 	packed []byte
 	pos    int // next value's index in packed
 }
@@ -720,7 +837,7 @@ func (d *levelDecoder) next() error {
 			v |= uint32(d.data[i]) << (8 * i)
 		}
 		d.data = d.data[nb:]
-		d.rle, d.val, d.left = true, int16(v), int(h>>1)
+		d.rle, d.val, d.left = true, v, int(h>>1)
 		return nil
 	}
 	groups := int(h >> 1)
@@ -733,7 +850,10 @@ func (d *levelDecoder) next() error {
 		nb = len(d.data)
 	}
 	d.rle, d.packed, d.pos = false, d.data[:nb], 0
-	d.left = min(groups*8, nb*8/max(d.bw, 1))
+	d.left = groups * 8
+	if d.bw > 0 {
+		d.left = min(d.left, nb*8/d.bw)
+	}
 	d.data = d.data[nb:]
 	return nil
 }
@@ -745,7 +865,7 @@ func (d *levelDecoder) takeRun(k int, v int16) bool {
 			return false
 		}
 	}
-	if d.rle && d.val == v && d.left >= k {
+	if d.rle && d.val == uint32(v) && d.left >= k {
 		d.left -= k
 		return true
 	}
@@ -774,7 +894,7 @@ func (d *levelDecoder) decode(out []int16) error {
 		k := min(d.left, len(out)-i)
 		if d.rle {
 			for j := range out[i : i+k] {
-				out[i+j] = d.val
+				out[i+j] = int16(d.val)
 			}
 		} else {
 			for j := range out[i : i+k] {
@@ -788,9 +908,92 @@ func (d *levelDecoder) decode(out []int16) error {
 	return nil
 }
 
-// lsbBits returns the w-bit value at bit offset off of b, packed from the
-// least significant bit (the hybrid encoding's bit packing).
+// lookup fills out with the dictionary entries of the next len(out)
+// indices (not legacy).
+func (d *levelDecoder) lookup(out []float64, dict []float64) error {
+	for i := 0; i < len(out); {
+		if d.left == 0 {
+			if err := d.next(); err != nil {
+				return err
+			}
+		}
+		k := min(d.left, len(out)-i)
+		if d.rle {
+			if int64(d.val) >= int64(len(dict)) {
+				return fmt.Errorf("index %d of a dictionary of %d values", d.val, len(dict))
+			}
+			v := dict[d.val]
+			for j := range out[i : i+k] {
+				out[i+j] = v
+			}
+		} else if err := d.lookupPacked(out[i:i+k], dict); err != nil {
+			return err
+		}
+		d.left -= k
+		i += k
+	}
+	return nil
+}
+
+// lookupPacked fills out with the dictionary entries of the next len(out)
+// indices of the current bit-packed run. Each index is read with one
+// 8-byte load where the run has 8 bytes from its first byte on (all but
+// its last few indices).
+func (d *levelDecoder) lookupPacked(out []float64, dict []float64) error {
+	packed, w := d.packed, d.bw
+	mask, nd := uint64(1)<<w-1, uint64(len(dict))
+	bit := d.pos * w
+	j := 0
+	if w <= 8 && d.pos%8 == 0 {
+		// Whole groups of 8 indices, which are w bytes from a byte
+		// boundary: one 8-byte load gives all eight.
+		for ; j+8 <= len(out); j += 8 {
+			o := bit >> 3
+			if o+8 > len(packed) {
+				break
+			}
+			word := binary.LittleEndian.Uint64(packed[o : o+8])
+			g := out[j : j+8 : j+8]
+			for i := range g {
+				x := word >> (i * w) & mask
+				if x >= nd {
+					return fmt.Errorf("index %d of a dictionary of %d values", x, nd)
+				}
+				g[i] = dict[x]
+			}
+			bit += 8 * w
+		}
+	}
+	for ; j < len(out); j++ {
+		o := bit >> 3
+		if o+8 > len(packed) {
+			break
+		}
+		x := binary.LittleEndian.Uint64(packed[o:o+8]) >> (bit & 7) & mask
+		if x >= nd {
+			return fmt.Errorf("index %d of a dictionary of %d values", x, nd)
+		}
+		out[j] = dict[x]
+		bit += w
+	}
+	for ; j < len(out); j++ { // the run's last bytes
+		x := uint64(lsbBits(packed, bit, w))
+		if x >= nd {
+			return fmt.Errorf("index %d of a dictionary of %d values", x, nd)
+		}
+		out[j] = dict[x]
+		bit += w
+	}
+	d.pos += len(out)
+	return nil
+}
+
+// lsbBits returns the w-bit value (w ≤ 32) at bit offset off of b, packed
+// from the least significant bit (the hybrid encoding's bit packing).
 func lsbBits(b []byte, off, w int) uint32 {
+	if o := off / 8; o+8 <= len(b) {
+		return uint32(binary.LittleEndian.Uint64(b[o:]) >> (off % 8) & (1<<w - 1))
+	}
 	var v uint32
 	for i := 0; i < w; i++ {
 		bit := off + i

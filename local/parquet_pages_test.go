@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -34,6 +35,7 @@ type pageCase struct {
 	codec    compress.Compression
 	pageSize int64 // data page size in bytes
 	dict     bool
+	dictMax  int64  // dictionary page size limit (0: the writer's default)
 	nulls    string // "none", "sparse", "runs", "all"
 }
 
@@ -42,7 +44,7 @@ func (c pageCase) String() string {
 	if c.v2 {
 		v = "v2"
 	}
-	return fmt.Sprintf("%s/%s/page%d/dict=%v/nulls=%s", v, c.codec, c.pageSize, c.dict, c.nulls)
+	return fmt.Sprintf("%s/%s/page%d/dict=%v,%d/nulls=%s", v, c.codec, c.pageSize, c.dict, c.dictMax, c.nulls)
 }
 
 // writePageFile writes n rows of an optional and a required column of each
@@ -137,6 +139,9 @@ func writePageFile(t *testing.T, path string, n int, c pageCase, seed uint64) ma
 	if c.v2 {
 		opts = append(opts, parquet.WithDataPageVersion(parquet.DataPageV2))
 	}
+	if c.dictMax > 0 {
+		opts = append(opts, parquet.WithDictionaryPageSizeLimit(c.dictMax))
+	}
 	w, err := pqarrow.NewFileWriter(schema, out, parquet.NewWriterProperties(opts...), pqarrow.NewArrowWriterProperties())
 	if err != nil {
 		t.Fatal(err)
@@ -230,9 +235,11 @@ func sameValues(a, b []float64) (int, bool) {
 
 // TestPageDecoder reads files written with every page layout the decoder
 // handles (data pages v1 and v2, uncompressed, Snappy, gzip and zstd, small
-// and large pages, columns with and without nulls) and some it leaves to
-// arrow-go (dictionary pages), in chunks that straddle pages: both
-// decoders must return exactly the values written.
+// and large pages, columns with and without nulls, PLAIN or dictionary
+// encoded, and dictionaries that overflow their size limit so that later
+// pages fall back to PLAIN), in chunks that straddle pages: the decoder,
+// streaming or reading whole pages, and arrow-go's reader must return
+// exactly the values written.
 func TestPageDecoder(t *testing.T) {
 	dir := t.TempDir()
 	const n = 5000
@@ -242,12 +249,25 @@ func TestPageDecoder(t *testing.T) {
 			for _, nulls := range []string{"none", "sparse", "runs", "all"} {
 				cases = append(cases, pageCase{v2: v2, codec: codec, pageSize: 1 << 20, nulls: nulls})
 			}
-			cases = append(cases, pageCase{v2: v2, codec: codec, pageSize: 700, nulls: "sparse"})
+			cases = append(cases, pageCase{v2: v2, codec: codec, pageSize: 700, nulls: "sparse"},
+				pageCase{v2: v2, codec: codec, pageSize: 1 << 20, dict: true, nulls: "sparse"},
+				pageCase{v2: v2, codec: codec, pageSize: 700, dict: true, dictMax: 2000, nulls: "runs"})
 		}
-		cases = append(cases, pageCase{v2: v2, codec: compress.Codecs.Snappy, pageSize: 1 << 20, dict: true, nulls: "sparse"})
+		for _, nulls := range []string{"none", "runs", "all"} {
+			cases = append(cases, pageCase{v2: v2, codec: compress.Codecs.Snappy, pageSize: 1 << 20, dict: true, nulls: nulls})
+		}
 	}
+	// Chunks of dictionary and PLAIN pages, and dictionary-encoded
+	// chunks of random values (indices of 11 bits).
+	var fallbacks, wideDicts, ran int
+	defer func() {
+		if ran == len(cases) && (fallbacks == 0 || wideDicts == 0) {
+			t.Errorf("%d chunks with dictionary and PLAIN pages, %d dictionary-encoded chunks of random values: want some of each", fallbacks, wideDicts)
+		}
+	}()
 	for i, c := range cases {
 		t.Run(c.String(), func(t *testing.T) {
+			ran++
 			path := filepath.Join(dir, fmt.Sprintf("p%d.parquet", i))
 			want := writePageFile(t, path, n, c, uint64(i))
 			// Which column chunks the page decoder takes.
@@ -261,9 +281,37 @@ func TestPageDecoder(t *testing.T) {
 			}
 			for leaf := 0; leaf < pr.MetaData().Schema.NumColumns(); leaf++ {
 				col := pr.MetaData().Schema.Column(leaf)
-				fc := flatChunkFor(pr, f, pr.MetaData().RowGroup(0), leaf, col.MaxDefinitionLevel())
-				if (fc != nil) == c.dict {
-					t.Errorf("column %s: page decoder taken %v, dictionary encoded %v", col.Name(), fc != nil, c.dict)
+				rg := pr.MetaData().RowGroup(0)
+				if fc := flatChunkFor(pr, f, rg, leaf, col.MaxDefinitionLevel()); fc == nil {
+					t.Errorf("column %s: page decoder not taken", col.Name())
+				}
+				// The file holds what the case is about: dictionary pages,
+				// and with a small limit also PLAIN pages after them.
+				cc, err := rg.ColumnChunk(leaf)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var plainData, dictData bool
+				for _, st := range cc.EncodingStats() {
+					if pt := int(st.PageType); pt == pageData || pt == pageDataV2 {
+						plainData = plainData || st.Encoding == parquet.Encodings.Plain
+						dictData = dictData || dictEncoded(int32(st.Encoding))
+					}
+				}
+				// (The writer chooses per column: f64 has 20 distinct
+				// values, the others are random.)
+				if c.dict && c.nulls != "all" && strings.HasSuffix(col.Name(), "f64") && (!cc.HasDictionaryPage() || !dictData) ||
+					c.dictMax > 0 && col.Name() == "r_i64" && cc.HasDictionaryPage() && !plainData {
+					t.Errorf("column %s: dictionary page %v, data pages PLAIN %v, dictionary-encoded %v", col.Name(), cc.HasDictionaryPage(), plainData, dictData)
+				}
+				if plainData && dictData {
+					fallbacks++
+				}
+				if dictData && !strings.HasSuffix(col.Name(), "f64") {
+					wideDicts++
+				}
+				if !c.dict && dictData {
+					t.Errorf("column %s: dictionary-encoded data pages", col.Name())
 				}
 			}
 			pr.Close()
@@ -285,8 +333,18 @@ func TestPageDecoder(t *testing.T) {
 // group and column, never a panic or wrong values.
 func TestPageDecoderCorrupt(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "a.parquet")
-	writePageFile(t, path, 3000, pageCase{codec: compress.Codecs.Snappy, pageSize: 1 << 20, nulls: "sparse"}, 1)
+	for f, c := range []pageCase{
+		{codec: compress.Codecs.Snappy, pageSize: 1 << 20, nulls: "sparse"},
+		{codec: compress.Codecs.Snappy, pageSize: 1 << 20, dict: true, nulls: "sparse"},
+	} {
+		corruptPages(t, filepath.Join(dir, fmt.Sprintf("f%d", f)), c)
+	}
+}
+
+// corruptPages damages a file written as c in 200 ways and reads each.
+func corruptPages(t *testing.T, prefix string, c pageCase) {
+	path := prefix + ".parquet"
+	writePageFile(t, path, 3000, c, 1)
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +358,7 @@ func TestPageDecoderCorrupt(t *testing.T) {
 		for k := range 1 + r.IntN(8) {
 			b[min(at+k, len(b)-1)] ^= byte(1 + r.IntN(255))
 		}
-		p := filepath.Join(dir, fmt.Sprintf("c%d.parquet", trial))
+		p := fmt.Sprintf("%s-c%d.parquet", prefix, trial)
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -412,34 +470,44 @@ func headerBytes(t testing.TB, v2, sub bool, unc, comp, numValues int32, isCompr
 // headerBytesDef is headerBytes with the v1 definition level encoding def.
 func headerBytesDef(t testing.TB, v2, sub bool, unc, comp, numValues int32, isCompressed bool, pad int, def int32) []byte {
 	t.Helper()
+	if !sub {
+		return rawHeader(t, pageData, unc, comp, 0, nil, nil, pad)
+	}
+	if v2 {
+		// values, nulls, rows, encoding, def and rep lengths
+		return rawHeader(t, pageDataV2, unc, comp, 8, []int32{numValues, 0, numValues, encPlain, 0, 0}, &isCompressed, pad)
+	}
+	// values, encoding, def and rep level encodings
+	return rawHeader(t, pageData, unc, comp, 5, []int32{numValues, encPlain, def, encRLE}, nil, pad)
+}
+
+// rawHeader writes a thrift-compact PageHeader of type typ with sizes unc
+// and comp; unless sub is 0, with a sub-header (field sub) whose i32 fields
+// 1, 2, ... are subFields and, when isCompressed is not nil, whose bool
+// field 7 is *isCompressed; pad > 0 adds an unknown binary field of pad
+// bytes (readers skip it), which moves the alignment of the body.
+func rawHeader(t testing.TB, typ, unc, comp int32, sub int16, subFields []int32, isCompressed *bool, pad int) []byte {
+	t.Helper()
 	ctx := context.Background()
 	buf := thrift.NewTMemoryBuffer()
 	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{})
 	var errs []error
 	w := func(err error) { errs = append(errs, err) }
-	typ, id := int32(pageData), int16(5)
-	if v2 {
-		typ, id = pageDataV2, 8
-	}
 	w(p.WriteStructBegin(ctx, "PageHeader"))
 	for f, v := range []int32{typ, unc, comp} {
 		w(p.WriteFieldBegin(ctx, "", thrift.I32, int16(f+1)))
 		w(p.WriteI32(ctx, v))
 	}
-	if sub {
-		w(p.WriteFieldBegin(ctx, "", thrift.STRUCT, id))
+	if sub != 0 {
+		w(p.WriteFieldBegin(ctx, "", thrift.STRUCT, sub))
 		w(p.WriteStructBegin(ctx, ""))
-		fields := []int32{numValues, encPlain, def, encRLE} // v1: values, encoding, def and rep level encodings
-		if v2 {
-			fields = []int32{numValues, 0, numValues, encPlain, 0, 0} // values, nulls, rows, encoding, def and rep lengths
-		}
-		for f, v := range fields {
+		for f, v := range subFields {
 			w(p.WriteFieldBegin(ctx, "", thrift.I32, int16(f+1)))
 			w(p.WriteI32(ctx, v))
 		}
-		if v2 {
+		if isCompressed != nil {
 			w(p.WriteFieldBegin(ctx, "", thrift.BOOL, 7))
-			w(p.WriteBool(ctx, isCompressed))
+			w(p.WriteBool(ctx, *isCompressed))
 		}
 		w(p.WriteFieldStop(ctx))
 		w(p.WriteStructEnd(ctx))
@@ -555,6 +623,7 @@ func FuzzPageDecoder(f *testing.F) {
 	f.Add(append(headerBytes(f, true, true, 32, 32, 4, false, 0), plain...), uint8(0x80))
 	packed := codec.Encode(nil, plain)
 	f.Add(append(headerBytes(f, true, true, 32, int32(len(packed)), 4, true, 3), packed...), uint8(0x90))
+	f.Add(slices.Concat(dictPageBytes(f, 1.5, -2, 7), indexPageBytes(f, 11, encRLEDict, []byte{2, 3 << 1, 2, 1<<1 | 1, 0x24, 0x49})), uint8(0x20))
 	f.Fuzz(func(t *testing.T, chunk []byte, cfg uint8) {
 		fc := &flatChunk{r: bytes.NewReader(chunk), end: int64(len(chunk)), window: 4096, alloc: newPoolAllocator()}
 		fc.phys = []parquet.Type{parquet.Types.Double, parquet.Types.Int32, parquet.Types.Float, parquet.Types.Int64}[cfg&3]
@@ -728,4 +797,108 @@ func TestPageDecoderHandMadePages(t *testing.T) {
 			t.Errorf("local %v: page of the wrong size: error %v", local, err)
 		}
 	}
+}
+
+// dictPageBytes is a dictionary page (PLAIN, uncompressed) of vals.
+func dictPageBytes(t testing.TB, vals ...float64) []byte {
+	body := doubleBytes(vals...)
+	return append(rawHeader(t, pageDictionary, int32(len(body)), int32(len(body)), 7, []int32{int32(len(vals)), encPlain}, nil, 0), body...)
+}
+
+// indexPageBytes is an uncompressed v1 data page of n values of a required
+// column whose indices (encoding enc) are body.
+func indexPageBytes(t testing.TB, n, enc int32, body []byte) []byte {
+	return append(rawHeader(t, pageData, int32(len(body)), int32(len(body)), 5, []int32{n, enc, encRLE, encRLE}, nil, 0), body...)
+}
+
+// TestPageDecoderDictionaryPages reads hand-made dictionary-encoded chunks
+// (a dictionary page, then pages of RLE and bit-packed index runs of bit
+// widths 2 and 0, a PLAIN page after them), read as from a local file and
+// as from HDFS, and rejects bad ones with an error that says what is wrong.
+func TestPageDecoderDictionaryPages(t *testing.T) {
+	ctx := context.Background()
+	dict := dictPageBytes(t, 1.5, -2, 7)
+	// Bit width 2: a run of 3 × index 2, then one bit-packed group of 8:
+	// 0 1 2 0 1 2 0 1 (LSB first).
+	runs := []byte{2, 3 << 1, 2, 1<<1 | 1, 0b00_10_01_00, 0b01_00_10_01}
+	page := indexPageBytes(t, 11, encRLEDict, runs)
+	plain := indexPageBytes(t, 2, encPlain, doubleBytes(9, 10))
+	one := indexPageBytes(t, 4, encPlainDict, []byte{0, 4 << 1}) // bit width 0: four times index 0
+	want := []float64{7, 7, 7, 1.5, -2, 7, 1.5, -2, 7, 1.5, -2, 9, 10, 1.5, 1.5, 1.5, 1.5}
+	chunk := slices.Concat(dict, page, plain, one)
+	read := func(chunk []byte, local bool, n int) ([]float64, error) {
+		var r io.ReaderAt = bytes.NewReader(chunk)
+		if local {
+			r = localReader{bytes.NewReader(chunk)}
+		}
+		fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096, local: local, alloc: newPoolAllocator()}
+		defer fc.close()
+		var got []float64
+		for len(got) < n {
+			m := min(5, n-len(got))
+			if a, err := fc.slice(ctx, m); err != nil {
+				return got, err
+			} else if a != nil {
+				t.Fatalf("a dictionary-encoded page handed out as a slice: %v", a)
+			}
+			out := make([]float64, m)
+			if _, err := fc.read(ctx, out, make([]int16, m), make([]byte, 1)); err != nil {
+				return got, err
+			}
+			got = append(got, out...)
+		}
+		return got, nil
+	}
+	for _, local := range []bool{true, false} {
+		got, err := read(chunk, local, len(want))
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("local %v: %v, %v; want %v", local, got, err, want)
+		}
+		for _, bad := range []struct {
+			name  string
+			chunk []byte
+			msg   string
+		}{
+			{"index out of the dictionary", slices.Concat(dictPageBytes(t, 1, 2), page), "index 2 of a dictionary of 2 values"},
+			{"no dictionary page", page, "index 2 of a dictionary of 0 values"},
+			{"two dictionary pages", slices.Concat(dict, dict, page), "a second dictionary page"},
+			{"indices of 33 bits", slices.Concat(dict, indexPageBytes(t, 1, encRLEDict, []byte{33, 2, 0, 0, 0, 0, 0})), "indices of 33 bits"},
+			{"truncated indices", slices.Concat(dict, indexPageBytes(t, 11, encRLEDict, runs[:4])), "dictionary indices"},
+			{"dictionary shorter than its count", slices.Concat(append(rawHeader(t, pageDictionary, 16, 16, 7, []int32{3, encPlain}, nil, 0), doubleBytes(1, 2)...), page),
+				"a dictionary of 3 values in 16 bytes"},
+			{"dictionary of another encoding", slices.Concat(append(rawHeader(t, pageDictionary, 16, 16, 7, []int32{2, encRLE}, nil, 0), doubleBytes(1, 2)...), page),
+				"dictionary encoding 3"},
+			{"negative dictionary count", slices.Concat(append(rawHeader(t, pageDictionary, 16, 16, 7, []int32{-1, encPlain}, nil, 0), doubleBytes(1, 2)...), page),
+				"dictionary page header is missing, or its count is negative"},
+		} {
+			_, err := read(bad.chunk, local, 11)
+			if err == nil || !strings.Contains(err.Error(), bad.msg) || !strings.Contains(err.Error(), " at byte ") {
+				t.Errorf("local %v, %s: error %v, want one saying %q", local, bad.name, err, bad.msg)
+			}
+		}
+	}
+}
+
+// BenchmarkDictLookup: dictionary lookups of bit-packed 8-bit indices, as
+// in a page of random values from a dictionary of 200.
+func BenchmarkDictLookup(b *testing.B) {
+	const n = 1 << 16
+	r := rand.New(rand.NewPCG(1, 2))
+	packed := make([]byte, n)
+	for i := range packed {
+		packed[i] = byte(r.IntN(200))
+	}
+	data := append(binary.AppendUvarint(nil, uint64(n/8)<<1|1), packed...)
+	dict := make([]float64, 200)
+	out := make([]float64, 4096)
+	b.SetBytes(8 * n)
+	for b.Loop() {
+		d := levelDecoder{data: data, bw: 8}
+		for range n / len(out) {
+			if err := d.lookup(out, dict); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds()/1e6, "Mvalues/s")
 }
