@@ -885,13 +885,7 @@ func (d *levelDecoder) decode(out []int16) error {
 		d.left -= len(out)
 		return nil
 	}
-	for i := 0; i < len(out); {
-		if d.left == 0 {
-			if err := d.next(); err != nil {
-				return err
-			}
-		}
-		k := min(d.left, len(out)-i)
+	return d.eachRun(len(out), func(i, k int) error {
 		if d.rle {
 			for j := range out[i : i+k] {
 				out[i+j] = int16(d.val)
@@ -900,6 +894,27 @@ func (d *levelDecoder) decode(out []int16) error {
 			for j := range out[i : i+k] {
 				out[i+j] = int16(lsbBits(d.packed, (d.pos+j)*d.bw, d.bw))
 			}
+		}
+		return nil
+	})
+}
+
+// eachRun walks the next n values (not legacy) run by run: for each piece
+// of a run it calls fn with the piece's offset in the n values and its
+// length, while d.rle, d.val and d.pos describe it; then it consumes the
+// piece.
+func (d *levelDecoder) eachRun(n int, fn func(i, k int) error) error {
+	for i := 0; i < n; {
+		if d.left == 0 {
+			if err := d.next(); err != nil {
+				return err
+			}
+		}
+		k := min(d.left, n-i)
+		if err := fn(i, k); err != nil {
+			return err
+		}
+		if !d.rle {
 			d.pos += k
 		}
 		d.left -= k
@@ -911,32 +926,23 @@ func (d *levelDecoder) decode(out []int16) error {
 // lookup fills out with the dictionary entries of the next len(out)
 // indices (not legacy).
 func (d *levelDecoder) lookup(out []float64, dict []float64) error {
-	for i := 0; i < len(out); {
-		if d.left == 0 {
-			if err := d.next(); err != nil {
-				return err
-			}
+	return d.eachRun(len(out), func(i, k int) error {
+		if !d.rle {
+			return d.lookupPacked(out[i:i+k], dict)
 		}
-		k := min(d.left, len(out)-i)
-		if d.rle {
-			if int64(d.val) >= int64(len(dict)) {
-				return fmt.Errorf("index %d of a dictionary of %d values", d.val, len(dict))
-			}
-			v := dict[d.val]
-			for j := range out[i : i+k] {
-				out[i+j] = v
-			}
-		} else if err := d.lookupPacked(out[i:i+k], dict); err != nil {
-			return err
+		if int64(d.val) >= int64(len(dict)) {
+			return fmt.Errorf("index %d of a dictionary of %d values", d.val, len(dict))
 		}
-		d.left -= k
-		i += k
-	}
-	return nil
+		v := dict[d.val]
+		for j := range out[i : i+k] {
+			out[i+j] = v
+		}
+		return nil
+	})
 }
 
 // lookupPacked fills out with the dictionary entries of the next len(out)
-// indices of the current bit-packed run. Each index is read with one
+// indices of the current bit-packed run (without consuming them). Each index is read with one
 // 8-byte load where the run has 8 bytes from its first byte on (all but
 // its last few indices).
 func (d *levelDecoder) lookupPacked(out []float64, dict []float64) error {
@@ -984,7 +990,6 @@ func (d *levelDecoder) lookupPacked(out []float64, dict []float64) error {
 		out[j] = dict[x]
 		bit += w
 	}
-	d.pos += len(out)
 	return nil
 }
 
