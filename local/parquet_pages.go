@@ -560,10 +560,11 @@ func (c *flatChunk) pageV1(h pageHeader, body []byte, stream bool, off int64) er
 			if err != nil {
 				return err
 			}
-			l := int(binary.LittleEndian.Uint32(b))
-			if l > c.avail() {
-				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l, c.avail()+4)
+			l64 := int64(binary.LittleEndian.Uint32(b)) // (int may have 32 bits)
+			if l64 > int64(c.avail()) {
+				return fmt.Errorf("page at byte %d: definition levels of %d bytes in a page of %d", at, l64, c.avail()+4)
 			}
+			l := int(l64)
 			if levels, err = c.take(l, c.buffer(&c.lvbuf, l)); err != nil {
 				return err
 			}
@@ -671,7 +672,7 @@ func (c *flatChunk) dictPage(h pageHeader, body []byte) error {
 		src = out
 	}
 	n := int(h.numValues)
-	if n*c.width() > len(src) {
+	if int64(n)*int64(c.width()) > int64(len(src)) {
 		return fmt.Errorf("page at byte %d: a dictionary of %d values in %d bytes", c.at, n, len(src))
 	}
 	if cap(c.dictBuf) < n {
@@ -844,15 +845,13 @@ func (d *levelDecoder) next() error {
 	if groups == 0 || h>>1 > math.MaxInt32/8 {
 		return fmt.Errorf("bit-packed run of %d groups", h>>1)
 	}
-	nb := groups * d.bw // 8 values of bw bits per group
-	// The last run may be cut short of its padding.
-	if nb > len(d.data) {
-		nb = len(d.data)
-	}
+	// 8 values of bw bits per group; the last run may be cut short of its
+	// padding. (In int64: bw is up to 32 and int may have 32 bits.)
+	nb := int(min(int64(groups)*int64(d.bw), int64(len(d.data))))
 	d.rle, d.packed, d.pos = false, d.data[:nb], 0
 	d.left = groups * 8
 	if d.bw > 0 {
-		d.left = min(d.left, nb*8/d.bw)
+		d.left = int(min(int64(d.left), int64(nb)*8/int64(d.bw)))
 	}
 	d.data = d.data[nb:]
 	return nil
