@@ -427,15 +427,25 @@ func (c *flatChunk) decompress(body []byte, stream bool, off, size int64, compre
 		return nil
 	}
 	newDst()
-	out, err := c.codec.DecodeWithError(dst[:want], body)
+	out, err := c.inflate(dst[:want], body)
 	if err != nil {
-		return fmt.Errorf("page at byte %d: decompressing: %w", c.at, err)
-	}
-	if len(out) != want {
-		return fmt.Errorf("page at byte %d: decompressed to %d bytes, header says %d", c.at, len(out), want)
+		return err
 	}
 	c.out, c.vals = out, out // (slice checks that out is in the page buffer)
 	return nil
+}
+
+// inflate decompresses a whole page's compressed bytes body with c.codec
+// into dst, whose length is the uncompressed size the header gives.
+func (c *flatChunk) inflate(dst, body []byte) ([]byte, error) {
+	out, err := c.codec.DecodeWithError(dst, body)
+	if err != nil {
+		return nil, fmt.Errorf("page at byte %d: decompressing: %w", c.at, err)
+	}
+	if len(out) != len(dst) {
+		return nil, fmt.Errorf("page at byte %d: decompressed to %d bytes, header says %d", c.at, len(out), len(dst))
+	}
+	return out, nil
 }
 
 // avail returns the number of bytes of values left in the page.
@@ -660,16 +670,11 @@ func (c *flatChunk) dictPage(h pageHeader, body []byte) error {
 	}
 	src := body
 	if c.codec != nil {
-		want := int(h.uncompressed)
-		c.dec = growBytes(c.dec, want)
-		out, err := c.codec.DecodeWithError(c.dec[:want], body)
-		if err != nil {
-			return fmt.Errorf("page at byte %d: decompressing the dictionary: %w", c.at, err)
+		c.dec = growBytes(c.dec, int(h.uncompressed))
+		var err error
+		if src, err = c.inflate(c.dec, body); err != nil {
+			return err
 		}
-		if len(out) != want {
-			return fmt.Errorf("page at byte %d: dictionary decompressed to %d bytes, header says %d", c.at, len(out), want)
-		}
-		src = out
 	}
 	n := int(h.numValues)
 	if int64(n)*int64(c.width()) > int64(len(src)) {
@@ -981,6 +986,9 @@ func (d *levelDecoder) lookupPacked(out []float64, dict []float64) error {
 		out[j] = dict[x]
 		bit += w
 	}
+	// (The 8-byte load above is lsbBits's fast path written out: calling
+	// lsbBits for every index ran at 0.45 G indices/s for 11-bit indices
+	// against 0.75 G for this loop.)
 	for ; j < len(out); j++ { // the run's last bytes
 		x := uint64(lsbBits(packed, bit, w))
 		if x >= nd {
