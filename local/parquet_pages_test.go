@@ -625,7 +625,8 @@ func FuzzPageDecoder(f *testing.F) {
 	f.Add(append(headerBytes(f, true, true, 32, int32(len(packed)), 4, true, 3), packed...), uint8(0x90))
 	f.Add(slices.Concat(dictPageBytes(f, 1.5, -2, 7), indexPageBytes(f, 11, encRLEDict, []byte{2, 3 << 1, 2, 1<<1 | 1, 0x24, 0x49})), uint8(0x20))
 	f.Fuzz(func(t *testing.T, chunk []byte, cfg uint8) {
-		fc := &flatChunk{r: bytes.NewReader(chunk), end: int64(len(chunk)), window: 4096, alloc: newPoolAllocator()}
+		// Odd lengths: streamed as from a local file.
+		fc := testChunk(chunk, len(chunk)%2 == 1)
 		fc.phys = []parquet.Type{parquet.Types.Double, parquet.Types.Int32, parquet.Types.Float, parquet.Types.Int64}[cfg&3]
 		fc.maxDef = int16(cfg >> 2 & 3)
 		fc.bw = []int{0, 1, 2, 2}[fc.maxDef]
@@ -633,8 +634,6 @@ func FuzzPageDecoder(f *testing.F) {
 			fc.codec = codec.(compress.ErrorCodec)
 			fc.snappy = true
 		}
-		// Odd lengths: streamed as from a local file.
-		fc.local = len(chunk)%2 == 1
 		ctx := context.Background()
 		m := []int{1, 3, 8, 17}[cfg>>5&3]
 		out, def, valid := make([]float64, m), make([]int16, m), make([]byte, (m+7)/8)
@@ -676,6 +675,16 @@ type localReader struct{ *bytes.Reader }
 
 func (localReader) localFile() {}
 
+// testChunk is a flatChunk of DOUBLE values over the bytes chunk, read as
+// from a local file (streamed) when local, otherwise as from HDFS.
+func testChunk(chunk []byte, local bool) *flatChunk {
+	var r io.ReaderAt = bytes.NewReader(chunk)
+	if local {
+		r = localReader{bytes.NewReader(chunk)}
+	}
+	return &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096, local: local, alloc: newPoolAllocator()}
+}
+
 // TestPageDecoderStreamTail: a Snappy page whose values decode but whose
 // end (past the values the header announces) is damaged is an error when
 // streamed, as when the page is decompressed whole.
@@ -690,13 +699,9 @@ func TestPageDecoderStreamTail(t *testing.T) {
 	block = append(block, 15<<2|2, 0x00, 0x10) // copy 16 bytes from 4096 back: invalid
 	chunk := append(headerBytes(t, false, true, 32, int32(len(block)), 2, true, 0), block...)
 	for _, local := range []bool{true, false} {
-		var r io.ReaderAt = bytes.NewReader(chunk)
-		if local {
-			r = localReader{bytes.NewReader(chunk)}
-		}
 		for _, zeroCopy := range []bool{false, true} {
-			fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096,
-				codec: codec.(compress.ErrorCodec), snappy: true, local: local, alloc: newPoolAllocator()}
+			fc := testChunk(chunk, local)
+			fc.codec, fc.snappy = codec.(compress.ErrorCodec), true
 			if zeroCopy {
 				a, err := fc.slice(context.Background(), 2)
 				if a != nil {
@@ -755,11 +760,8 @@ func TestPageDecoderHandMadePages(t *testing.T) {
 			chunk = append(headerBytesDef(t, false, true, int32(len(body)), int32(len(block)), 10, true, 0, encBitPacked), block...)
 		}
 		for _, local := range []bool{true, false} {
-			var r io.ReaderAt = bytes.NewReader(chunk)
-			if local {
-				r = localReader{bytes.NewReader(chunk)}
-			}
-			fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096, maxDef: 1, bw: 1, local: local, alloc: newPoolAllocator()}
+			fc := testChunk(chunk, local)
+			fc.maxDef, fc.bw = 1, 1
 			if codec == "snappy" {
 				fc.codec, fc.snappy = snappy.(compress.ErrorCodec), true
 			}
@@ -785,12 +787,8 @@ func TestPageDecoderHandMadePages(t *testing.T) {
 	block := snappy.Encode(nil, doubleBytes(1, 2))
 	chunk := append(headerBytes(t, false, true, 24, int32(len(block)), 3, true, 0), block...)
 	for _, local := range []bool{true, false} {
-		var r io.ReaderAt = bytes.NewReader(chunk)
-		if local {
-			r = localReader{bytes.NewReader(chunk)}
-		}
-		fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096,
-			codec: snappy.(compress.ErrorCodec), snappy: true, local: local, alloc: newPoolAllocator()}
+		fc := testChunk(chunk, local)
+		fc.codec, fc.snappy = snappy.(compress.ErrorCodec), true
 		_, err := fc.read(ctx, make([]float64, 3), make([]int16, 3), make([]byte, 1))
 		fc.close()
 		if err == nil || !strings.Contains(err.Error(), "page at byte 0") {
@@ -827,11 +825,7 @@ func TestPageDecoderDictionaryPages(t *testing.T) {
 	want := []float64{7, 7, 7, 1.5, -2, 7, 1.5, -2, 7, 1.5, -2, 9, 10, 1.5, 1.5, 1.5, 1.5}
 	chunk := slices.Concat(dict, page, plain, one)
 	read := func(chunk []byte, local bool, n int) ([]float64, error) {
-		var r io.ReaderAt = bytes.NewReader(chunk)
-		if local {
-			r = localReader{bytes.NewReader(chunk)}
-		}
-		fc := &flatChunk{r: r, end: int64(len(chunk)), phys: parquet.Types.Double, window: 4096, local: local, alloc: newPoolAllocator()}
+		fc := testChunk(chunk, local)
 		defer fc.close()
 		var got []float64
 		for len(got) < n {
