@@ -102,15 +102,16 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	if err != nil {
 		return nil, err
 	}
-	agg, err := cc.Run(ctx, src, d.pass("linmod", sel.weight, sel))
+	mp := d.newPass("linmod", sel, d.response, sel.weight)
+	agg, err := cc.Run(ctx, src, mp.Pass())
 	if err != nil {
 		return nil, err
 	}
-	if err := d.resolveLevels(agg); err != nil {
+	if err := d.resolveLevels(mp, agg); err != nil {
 		return nil, err
 	}
 	d.buildColumns()
-	cells, selected := d.cells(agg)
+	cells, selected := d.cells(mp, agg)
 	res := &LinModResult{
 		Formula: f.Text, Response: f.ResponseName, Intercept: d.intercept, DropFirst: opts.DropFirst,
 		Data: src.String(), Context: cc.Name(), Passes: 1,
