@@ -82,26 +82,33 @@ type LinModResult struct {
 // variable (or weight) are dropped. Collinear columns are reported as
 // aliased, as R does, and do not make the fit fail.
 func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opts *LinModOptions) (*LinModResult, error) {
+	res, _, err := fitLinMod(ctx, formulaText, src, opts)
+	return res, err
+}
+
+// fitLinMod is LinMod, also returning the model's design (whose columns are
+// the coefficients after the intercept).
+func fitLinMod(ctx context.Context, formulaText string, src compute.DataSource, opts *LinModOptions) (*LinModResult, *design, error) {
 	start := time.Now()
 	if opts == nil {
 		opts = &LinModOptions{}
 	}
 	a, err := prepare(ctx, formulaText, src, &opts.Options)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mp := d.newPass("linmod", sel, d.response, sel.weight)
 	agg, err := cc.Run(ctx, src, mp.Pass())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := d.resolveLevels(mp, agg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d.buildColumns()
 	cells, selected := d.cells(mp, agg)
@@ -118,13 +125,13 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	res.NMissing = selected - m.n
 	res.SumWeights = m.w
 	if m.n == 0 {
-		return nil, fmt.Errorf("linmod %s: no valid observations (%d rows, all with a missing value in a model variable)", f.Text, selected)
+		return nil, nil, fmt.Errorf("linmod %s: no valid observations (%d rows, all with a missing value in a model variable)", f.Text, selected)
 	}
 	if err := res.solve(d, m, opts.WeightType, sel.weight != nil); err != nil {
-		return nil, fmt.Errorf("linmod %s: %w", f.Text, err)
+		return nil, nil, fmt.Errorf("linmod %s: %w", f.Text, err)
 	}
 	res.Elapsed = time.Since(start)
-	return res, nil
+	return res, d, nil
 }
 
 // solve finalises the model from the moments of [X y]: the weighted

@@ -450,3 +450,89 @@ func prepare(ctx context.Context, formulaText string, src compute.DataSource, o 
 	}
 	return a, nil
 }
+
+// linearPredictor returns the linear predictor η = Σⱼ βⱼ·xⱼ (plus the
+// intercept) as an expression over the data's columns, for coefficients
+// coef in coefficient-table order: the intercept first when the model has
+// one, then one per column of the model matrix (d.columns, known once the
+// levels are resolved). Coefficients flagged in aliased (nil: none) are left
+// out, as R's predict does with NA coefficients.
+//
+// Each term contributes its numeric part times the coefficient of the cell
+// its factors are in: for a term with factors, nested conditionals on the
+// factors' level tests (`g == "a"`, `floor(x) == 3` for F(x)) give the
+// coefficient of that combination of levels, 0 for a level dropped by the
+// coding, and NA for a missing factor or a level the model does not have —
+// so η is NA on exactly the rows the fit would drop for its predictors.
+// Both compute contexts evaluate it (IRLS puts it in a transform with the
+// current coefficients as literals).
+func (d *design) linearPredictor(coef []float64, aliased []bool) (compute.Expr, error) {
+	icpt := 0
+	if d.intercept {
+		icpt = 1
+	}
+	if len(coef) != len(d.columns)+icpt {
+		return nil, fmt.Errorf("internal: %d coefficients for %d model columns", len(coef), len(d.columns)+icpt)
+	}
+	if aliased != nil && len(aliased) != len(coef) {
+		return nil, fmt.Errorf("internal: %d aliased flags for %d coefficients", len(aliased), len(coef))
+	}
+	skip := func(i int) bool { return aliased != nil && aliased[i] }
+	var eta compute.Expr
+	plus := func(e compute.Expr) {
+		if eta == nil {
+			eta = e
+		} else {
+			eta = compute.Binary{Op: compute.Add, L: eta, R: e}
+		}
+	}
+	if d.intercept && !skip(0) {
+		plus(compute.Num{Value: coef[0]})
+	}
+	for ti, t := range d.terms {
+		// The coefficient of each combination of the term's levels.
+		byLevels := map[string]float64{}
+		found := false
+		for j, col := range d.columns {
+			if col.term != ti || skip(j+icpt) {
+				continue
+			}
+			byLevels[fmt.Sprint(col.levels)] = coef[j+icpt]
+			found = true
+		}
+		if !found {
+			continue
+		}
+		var e compute.Expr
+		if len(t.factors) == 0 {
+			e = compute.Num{Value: byLevels[fmt.Sprint([]int{})]}
+		} else {
+			e = d.levelCond(t.factors, nil, byLevels)
+		}
+		if t.part >= 0 {
+			e = compute.Binary{Op: compute.Mul, L: d.parts[t.part].expr, R: e}
+		}
+		plus(e)
+	}
+	if eta == nil {
+		eta = compute.Num{Value: 0}
+	}
+	return eta, nil
+}
+
+// levelCond is the conditional over the levels of factors[len(chosen):]
+// (the earlier ones fixed at the level indexes chosen) whose leaves are the
+// coefficients byLevels gives each full combination (0 when absent) and
+// whose else branch is NA.
+func (d *design) levelCond(factors, chosen []int, byLevels map[string]float64) compute.Expr {
+	if len(chosen) == len(factors) {
+		return compute.Num{Value: byLevels[fmt.Sprint(chosen)]}
+	}
+	fv := d.factors[factors[len(chosen)]]
+	c := compute.Cond{Else: compute.Null{}}
+	for l, name := range fv.levels {
+		c.When = append(c.When, fv.test(name))
+		c.Then = append(c.Then, d.levelCond(factors, append(chosen[:len(chosen):len(chosen)], l), byLevels))
+	}
+	return c
+}
