@@ -111,7 +111,7 @@ func fitLinMod(ctx context.Context, formulaText string, src compute.DataSource, 
 		return nil, nil, err
 	}
 	d.buildColumns()
-	cells, selected := d.cells(mp, agg)
+	m, selected := d.moments(mp, agg)
 	res := &LinModResult{
 		Formula: f.Text, Response: f.ResponseName, Intercept: d.intercept, DropFirst: opts.DropFirst,
 		Data: src.String(), Context: cc.Name(), Passes: 1,
@@ -120,7 +120,6 @@ func fitLinMod(ctx context.Context, formulaText string, src compute.DataSource, 
 		res.Weights = opts.Weights
 		res.WeightType = opts.WeightType.String()
 	}
-	m := d.assemble(cells)
 	res.NValid = m.n
 	res.NMissing = selected - m.n
 	res.SumWeights = m.w

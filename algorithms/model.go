@@ -154,8 +154,7 @@ func (mp *modelPass) Pass() *compute.Pass { return mp.b.Pass() }
 // a count of the rows that pass the row selection (to count missing
 // observations).
 func (d *design) newPass(name string, sel *selection, response, weight compute.Expr, extra ...compute.Transform) *modelPass {
-	b := compute.NewPassBuilder(name)
-	b.Transforms(sel.transforms...).Transforms(extra...).Filter(sel.filter)
+	b := sel.builder(name).Transforms(extra...)
 	for _, k := range d.keys() {
 		b.Key(k)
 	}
@@ -304,6 +303,16 @@ func (d *design) cells(mp *modelPass, agg *compute.Aggregates) (valid []cell, se
 		}
 	}
 	return valid, selected
+}
+
+// moments returns the moments of [X y] over the rows of the pass's results
+// whose factors have levels of the model (see cells and assemble), and the
+// number of rows that passed the row selection. The levels must have been
+// resolved and the columns built (by an earlier pass, for every pass after
+// the first of an iterative fit).
+func (d *design) moments(mp *modelPass, agg *compute.Aggregates) (m moments, selected int64) {
+	cells, selected := d.cells(mp, agg)
+	return d.assemble(cells), selected
 }
 
 // moments is the weighted count, the column means and the centred

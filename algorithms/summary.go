@@ -142,8 +142,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	// The pass: keys for the factors, one grouping set per distinct factor
 	// combination plus the grand total; moments of every numeric term and a
 	// count.
-	b := compute.NewPassBuilder("summary")
-	b.Transforms(sel.transforms...).Filter(sel.filter)
+	b := sel.builder("summary")
 	for _, k := range ts.keys() {
 		b.Key(k)
 	}
