@@ -56,6 +56,13 @@ func pasteCSV(t *testing.T, a, b, prefix string) string {
 // fitted values (testdata/R/make_fitted.R) on the rows the fit uses, and NA
 // where a predictor is missing.
 func TestLinearPredictorIsRsFittedValues(t *testing.T) {
+	checkLinearPredictor(t, func() compute.ComputeContext { return local.New(local.Workers(2), local.RowsPerRead(200)) })
+}
+
+// checkLinearPredictor fits the cases of testdata/lm/fitted.csv in the
+// context newCC makes and evaluates their linear predictors there.
+func checkLinearPredictor(t *testing.T, newCC func() compute.ComputeContext) {
+	t.Helper()
 	var cases []struct {
 		Name       string  `json:"name"`
 		Formula    string  `json:"formula"`
@@ -87,7 +94,7 @@ func TestLinearPredictorIsRsFittedValues(t *testing.T) {
 		}
 		tested++
 		t.Run(c.Name, func(t *testing.T) {
-			cc := local.New(local.Workers(2), local.RowsPerRead(200))
+			cc := newCC()
 			o := &LinModOptions{DropFirst: c.DropFirst}
 			o.Context = cc
 			if c.Weights != nil {
