@@ -72,6 +72,11 @@ type LinModResult struct {
 	// Passes is the number of data passes made (1).
 	Passes  int           `json:"passes"`
 	Elapsed time.Duration `json:"elapsed_ns"`
+
+	// design is the fitted model's structure: its factors' levels and
+	// coding, and the columns of the coefficient table after the intercept
+	// (what the linear predictor and Predict are built from).
+	design *design
 }
 
 // LinMod fits a linear model by weighted least squares in one pass over the
@@ -82,33 +87,26 @@ type LinModResult struct {
 // variable (or weight) are dropped. Collinear columns are reported as
 // aliased, as R does, and do not make the fit fail.
 func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opts *LinModOptions) (*LinModResult, error) {
-	res, _, err := fitLinMod(ctx, formulaText, src, opts)
-	return res, err
-}
-
-// fitLinMod is LinMod, also returning the model's design (whose columns are
-// the coefficients after the intercept).
-func fitLinMod(ctx context.Context, formulaText string, src compute.DataSource, opts *LinModOptions) (*LinModResult, *design, error) {
 	start := time.Now()
 	if opts == nil {
 		opts = &LinModOptions{}
 	}
 	a, err := prepare(ctx, formulaText, src, &opts.Options)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	mp := d.newPass("linmod", sel, d.response, sel.weight)
 	agg, err := cc.Run(ctx, src, mp.Pass())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := d.resolveLevels(mp, agg); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	d.buildColumns()
 	m, selected := d.moments(mp, agg)
@@ -124,13 +122,14 @@ func fitLinMod(ctx context.Context, formulaText string, src compute.DataSource, 
 	res.NMissing = selected - m.n
 	res.SumWeights = m.w
 	if m.n == 0 {
-		return nil, nil, fmt.Errorf("linmod %s: no valid observations (%d rows, all with a missing value in a model variable)", f.Text, selected)
+		return nil, fmt.Errorf("linmod %s: no valid observations (%d rows, all with a missing value in a model variable)", f.Text, selected)
 	}
 	if err := res.solve(d, m, opts.WeightType, sel.weight != nil); err != nil {
-		return nil, nil, fmt.Errorf("linmod %s: %w", f.Text, err)
+		return nil, fmt.Errorf("linmod %s: %w", f.Text, err)
 	}
 	res.Elapsed = time.Since(start)
-	return res, d, nil
+	res.design = d
+	return res, nil
 }
 
 // solve finalises the model from the moments of [X y]: the weighted

@@ -103,10 +103,11 @@ func checkLinearPredictor(t *testing.T, newCC func() compute.ComputeContext) {
 					o.WeightType = PWeights
 				}
 			}
-			res, d, err := fitLinMod(ctx, c.Formula, src, o)
+			res, err := LinMod(ctx, c.Formula, src, o)
 			if err != nil {
 				t.Fatal(err)
 			}
+			d := res.design
 			coef := make([]float64, len(res.Coefficients))
 			for i, cf := range res.Coefficients {
 				if cf.Estimate != nil {
@@ -182,10 +183,11 @@ func TestLinearPredictorOnNewData(t *testing.T) {
 	newData := write("new.csv", "id,x,x2,g,k\n1,1,2,a,0\n2,2,4,b,2.5\n3,3,6,z,1\n4,NA,4,a,1\n5,2,4,NA,1\n6,2,NA,c,1\n7,2,4,c,3\n8,2,4,c,-1\n")
 	o := &LinModOptions{}
 	o.Context = cc
-	res, d, err := fitLinMod(ctx, "y ~ x + x2 + g + F(k)", train, o)
+	res, err := LinMod(ctx, "y ~ x + x2 + g + F(k)", train, o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	d := res.design
 	// x2 = 2x is aliased; coefficients: (Intercept), x, x2, g=a, g=b,
 	// F_k=0, F_k=1 (the last levels dropped).
 	if len(res.Coefficients) != 7 || !res.Aliased[2] {
