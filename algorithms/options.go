@@ -122,6 +122,14 @@ func parseAssignment(s string) (string, compute.Expr, error) {
 	return "", nil, fmt.Errorf("want name = expression")
 }
 
+// builder starts a pass called name with the call's transforms and row
+// selection; the algorithm adds its keys and aggregates.
+func (s *selection) builder(name string) *compute.PassBuilder {
+	b := compute.NewPassBuilder(name)
+	b.Transforms(s.transforms...).Filter(s.filter)
+	return b
+}
+
 // apply adds the transforms and the row selection to a pass.
 func (s *selection) apply(p *compute.Pass) {
 	p.Transforms = append(p.Transforms, s.transforms...)
