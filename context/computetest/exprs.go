@@ -39,7 +39,7 @@ var exprTests = map[string][]string{
 	"log2":  unaryTests("log2", "log2(x)", "log2(8)"),
 	// round is half to even, at a decimal with digits.
 	"round": unaryTests("round", "round(x / 2)", "round(x, 2)", "round(x, -1)", "round(x, n %% 3)", "round(e, 1)",
-		"round(e, n %% 3)", "round(2.5)", "round(-2.5)", "round(0.5)", "round(-0.5)", "round(7.25, 1)", "round(as.numeric(NA), 2)", "round(e, as.numeric(NA))"),
+		"round(e, n %% 3)", "round(2.5)", "round(-2.5)", "round(0.5)", "round(-0.5)", "round(7.25, 1)", "round(0.15, 1)", "round(2.675, 2)", "round(e2, 1)", "round(as.numeric(NA), 2)", "round(e, as.numeric(NA))"),
 	"sign":  unaryTests("sign", "sign(x)", "sign(-0.5)"),
 	"sin":   unaryTests("sin", "sin(x)"),
 	"sinh":  unaryTests("sinh", "sinh(x / 10)", "sinh(-1000)"),
@@ -62,7 +62,7 @@ var exprTests = map[string][]string{
 		"ifelse(b & NA, 1, 2)", "ifelse(e2 > 0, factor(n), g)"},
 	// factor: labels as R's as.character (integers without a decimal
 	// point), NA outside given levels.
-	"factor": {"factor(n)", "factor(b)", "factor(g)", "factor(e)", "factor(x > 5)", "factor(round(x / 4) / 2)",
+	"factor": {"factor(n)", "factor(b)", "factor(g)", "factor(e)", "factor(x > 5)", "factor(round(x / 4) / 2)", "factor(n * 1e5)", "factor(x / 3)",
 		"factor(g, levels = c(\"a\", \"b\"))", "factor(n, levels = c(1, 2, 3))", "factor(e, levels = c(\"0\", \"-1\", \"0.5\", \"-2.5\"))",
 		"factor(b, levels = c(TRUE))", "factor(NA)", "factor(h, levels = c(\"it's\", \"\\\\'\"))"},
 

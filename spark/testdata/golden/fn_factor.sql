@@ -12,22 +12,28 @@ SELECT `_k0` AS `_r0`,
   `_k10` AS `_r10`,
   `_k11` AS `_r11`,
   `_k12` AS `_r12`,
-  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`) AS `_r13`,
-  count(1) AS `_r14`,
-  count_if(`_f`) AS `_r15`,
-  count_if(`_f`) AS `_r16`
+  `_k13` AS `_r13`,
+  `_k14` AS `_r14`,
+  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14`) AS `_r15`,
+  count(1) AS `_r16`,
+  count_if(`_f`) AS `_r17`,
+  count_if(`_f`) AS `_r18`
 FROM (SELECT *,
     CASE WHEN `_e3` = floor(`_e3`) AND abs(`_e3`) < 1E15D THEN CAST(CAST(`_e3` AS BIGINT) AS STRING) ELSE CAST(`_e3` AS STRING) END AS `_k6`
   FROM (SELECT *,
-      CASE WHEN abs(`_e2`) < CAST('Infinity' AS DOUBLE) THEN `_e2` END AS `_e3`
+      CASE WHEN abs(`_e2`) < CAST('Infinity' AS DOUBLE) THEN `_e2` END AS `_e3`,
+      CASE WHEN `_e5` = floor(`_e5`) AND abs(`_e5`) < 1E15D THEN CAST(CAST(`_e5` AS BIGINT) AS STRING) ELSE CAST(`_e5` AS STRING) END AS `_k7`,
+      CASE WHEN `_e7` = floor(`_e7`) AND abs(`_e7`) < 1E15D THEN CAST(CAST(`_e7` AS BIGINT) AS STRING) ELSE CAST(`_e7` AS STRING) END AS `_k8`
     FROM (SELECT *,
         CASE WHEN `_e0` THEN 'TRUE' WHEN NOT `_e0` THEN 'FALSE' END AS `_k5`,
         try_divide(rint(CASE WHEN abs(`_e1`) < CAST('Infinity' AS DOUBLE) THEN `_e1` END), 2D) AS `_e2`,
-        CASE WHEN `_e4` IN ('a', 'b') THEN `_e4` END AS `_k7`,
-        CASE WHEN `_e5` IN ('1', '2', '3') THEN `_e5` END AS `_k8`,
-        CASE WHEN `_e6` IN ('0', '-1', '0.5', '-2.5') THEN `_e6` END AS `_k9`,
-        CASE WHEN `_e7` IN ('TRUE') THEN `_e7` END AS `_k10`,
-        CASE WHEN `_e8` IN (CAST(X'69742773' AS STRING), CAST(X'5C27' AS STRING)) THEN `_e8` END AS `_k12`
+        CASE WHEN abs(`_e4`) < CAST('Infinity' AS DOUBLE) THEN `_e4` END AS `_e5`,
+        CASE WHEN abs(`_e6`) < CAST('Infinity' AS DOUBLE) THEN `_e6` END AS `_e7`,
+        CASE WHEN `_e8` IN ('a', 'b') THEN `_e8` END AS `_k9`,
+        CASE WHEN `_e9` IN ('1', '2', '3') THEN `_e9` END AS `_k10`,
+        CASE WHEN `_e10` IN ('0', '-1', '0.5', '-2.5') THEN `_e10` END AS `_k11`,
+        CASE WHEN `_e11` IN ('TRUE') THEN `_e11` END AS `_k12`,
+        CASE WHEN `_e12` IN (CAST(X'69742773' AS STRING), CAST(X'5C27' AS STRING)) THEN `_e12` END AS `_k14`
       FROM (SELECT *,
           CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
           CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_k1`,
@@ -36,11 +42,13 @@ FROM (SELECT *,
           CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END AS `_k4`,
           (`_c0` > 5D) AS `_e0`,
           try_divide(`_c0`, 4D) AS `_e1`,
-          `_c3` AS `_e4`,
-          CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_e5`,
-          CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END AS `_e6`,
-          CASE WHEN `_c5` THEN 'TRUE' WHEN NOT `_c5` THEN 'FALSE' END AS `_e7`,
-          `_c4` AS `_e8`
+          (`_c2` * 100000D) AS `_e4`,
+          try_divide(`_c0`, 3D) AS `_e6`,
+          `_c3` AS `_e8`,
+          CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_e9`,
+          CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END AS `_e10`,
+          CASE WHEN `_c5` THEN 'TRUE' WHEN NOT `_c5` THEN 'FALSE' END AS `_e11`,
+          `_c4` AS `_e12`
         FROM (SELECT TRUE AS `_f`,
             CAST(`s10` AS DOUBLE) AS `_c10`,
             CAST(`s2` AS DOUBLE) AS `_c2`,
@@ -48,7 +56,7 @@ FROM (SELECT *,
             CAST(`s3` AS STRING) AS `_c3`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
-            CAST(NULL AS STRING) AS `_k11`,
+            CAST(NULL AS STRING) AS `_k13`,
             CAST(`s4` AS STRING) AS `_c4`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
-GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`), (`_k0`, `_k4`), (`_k0`, `_k5`), (`_k0`, `_k6`), (`_k0`, `_k7`), (`_k0`, `_k8`), (`_k0`, `_k9`), (`_k0`, `_k10`), (`_k0`, `_k11`), (`_k0`, `_k12`))
+GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`), (`_k0`, `_k4`), (`_k0`, `_k5`), (`_k0`, `_k6`), (`_k0`, `_k7`), (`_k0`, `_k8`), (`_k0`, `_k9`), (`_k0`, `_k10`), (`_k0`, `_k11`), (`_k0`, `_k12`), (`_k0`, `_k13`), (`_k0`, `_k14`))

@@ -47,7 +47,13 @@ SELECT `_k0` AS `_r0`,
   count_if(`_u21`) AS `_r45`,
   sum(`_a21_0`) AS `_r46`,
   count_if(`_u22`) AS `_r47`,
-  sum(`_a22_0`) AS `_r48`
+  sum(`_a22_0`) AS `_r48`,
+  count_if(`_u23`) AS `_r49`,
+  sum(`_a23_0`) AS `_r50`,
+  count_if(`_u24`) AS `_r51`,
+  sum(`_a24_0`) AS `_r52`,
+  count_if(`_u25`) AS `_r53`,
+  sum(`_a25_0`) AS `_r54`
 FROM (SELECT *,
     CASE WHEN `_u13` THEN `_e20` END AS `_a13_0`,
     CASE WHEN `_u15` THEN `_e27` END AS `_a15_0`
@@ -63,7 +69,8 @@ FROM (SELECT *,
           CASE WHEN `_u12` THEN `_e15` END AS `_a12_0`,
           try_divide(rint(`_c0` * `_e18`), `_e18`) AS `_e19`,
           CASE WHEN `_u14` THEN `_e22` END AS `_a14_0`,
-          try_divide(rint(`_c11` * `_e25`), `_e25`) AS `_e26`
+          try_divide(rint(`_c11` * `_e25`), `_e25`) AS `_e26`,
+          CASE WHEN `_u23` THEN `_e39` END AS `_a23_0`
         FROM (SELECT *,
             CASE WHEN `_u0` THEN `_e0` END AS `_a0_0`,
             CASE WHEN `_u1` THEN `_e1` END AS `_a1_0`,
@@ -76,7 +83,10 @@ FROM (SELECT *,
             coalesce(`_f` AND `_e22` IS NOT NULL, FALSE) AS `_u14`,
             power(10D, CASE WHEN abs(`_e24`) < CAST('Infinity' AS DOUBLE) THEN `_e24` END) AS `_e25`,
             CASE WHEN `_u20` THEN `_e33` END AS `_a20_0`,
-            CASE WHEN `_u21` THEN `_e35` END AS `_a21_0`
+            CASE WHEN `_u21` THEN `_e35` END AS `_a21_0`,
+            CASE WHEN `_u22` THEN `_e37` END AS `_a22_0`,
+            coalesce(`_f` AND `_e39` IS NOT NULL, FALSE) AS `_u23`,
+            CASE WHEN `_u24` THEN `_e41` END AS `_a24_0`
           FROM (SELECT *,
               coalesce(`_f` AND `_e0` IS NOT NULL, FALSE) AS `_u0`,
               coalesce(`_f` AND `_e1` IS NOT NULL, FALSE) AS `_u1`,
@@ -100,7 +110,10 @@ FROM (SELECT *,
               CASE WHEN `_u19` THEN `_e31` END AS `_a19_0`,
               coalesce(`_f` AND `_e33` IS NOT NULL, FALSE) AS `_u20`,
               coalesce(`_f` AND `_e35` IS NOT NULL, FALSE) AS `_u21`,
-              CASE WHEN `_u22` THEN CAST(NULL AS DOUBLE) END AS `_a22_0`
+              coalesce(`_f` AND `_e37` IS NOT NULL, FALSE) AS `_u22`,
+              CASE WHEN abs(`_e38`) < CAST('Infinity' AS DOUBLE) THEN `_e38` END AS `_e39`,
+              coalesce(`_f` AND `_e41` IS NOT NULL, FALSE) AS `_u24`,
+              CASE WHEN `_u25` THEN CAST(NULL AS DOUBLE) END AS `_a25_0`
             FROM (SELECT *,
                 CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
                 rint(`_c11`) AS `_e0`,
@@ -125,7 +138,10 @@ FROM (SELECT *,
                 coalesce(`_f` AND `_e31` IS NOT NULL, FALSE) AS `_u19`,
                 CASE WHEN abs(`_e32`) < CAST('Infinity' AS DOUBLE) THEN `_e32` END AS `_e33`,
                 CASE WHEN abs(`_e34`) < CAST('Infinity' AS DOUBLE) THEN `_e34` END AS `_e35`,
-                coalesce(`_f` AND CAST(NULL AS DOUBLE) IS NOT NULL, FALSE) AS `_u22`
+                CASE WHEN abs(`_e36`) < CAST('Infinity' AS DOUBLE) THEN `_e36` END AS `_e37`,
+                try_divide(rint(`_c12` * 10D), 10D) AS `_e38`,
+                CASE WHEN abs(`_e40`) < CAST('Infinity' AS DOUBLE) THEN `_e40` END AS `_e41`,
+                coalesce(`_f` AND CAST(NULL AS DOUBLE) IS NOT NULL, FALSE) AS `_u25`
               FROM (SELECT TRUE AS `_f`,
                   CAST(`s10` AS DOUBLE) AS `_c10`,
                   CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
@@ -144,6 +160,8 @@ FROM (SELECT *,
                   rint(0.5D) AS `_e30`,
                   rint((-0.5D)) AS `_e31`,
                   try_divide(rint(7.25D * 10D), 10D) AS `_e32`,
-                  try_divide(rint(CAST(NULL AS DOUBLE) * 100D), 100D) AS `_e34`
+                  try_divide(rint(0.15D * 10D), 10D) AS `_e34`,
+                  try_divide(rint(2.675D * 100D), 100D) AS `_e36`,
+                  try_divide(rint(CAST(NULL AS DOUBLE) * 100D), 100D) AS `_e40`
                 FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_l6`) AS `_l7`) AS `_l8`
 GROUP BY `_k0`
