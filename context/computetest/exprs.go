@@ -66,7 +66,7 @@ var exprTests = map[string][]string{
 		"factor(g, levels = c(\"a\", \"b\"))", "factor(n, levels = c(1, 2, 3))", "factor(e, levels = c(\"0\", \"-1\", \"0.5\", \"-2.5\"))",
 		"factor(b, levels = c(TRUE))", "factor(NA)", "factor(h, levels = c(\"it's\", \"\\\\'\"))"},
 
-	"+": {"x + y", "e + e2", "b + b", "e + 1", "NA + 1", "b + (g == \"a\")", "e2 + 1e308"},
+	"+": {"x + y", "e + e2", "`a\\`; DROP TABLE t; --` + e", "b + b", "e + 1", "NA + 1", "b + (g == \"a\")", "e2 + 1e308"},
 	"-": {"x - y", "e - e2", "e2 * 1e308 - e2 * 1e308", "-x", "-e", "-b", "-NA", "1 - -e"},
 	"*": {"x * n", "e * e2", "b * e", "e * 0", "1e308 * e2"},
 	"/": {"y / n", "e / e2", "0 / 0", "1 / e", "b / e2", "-1 / 0"},
