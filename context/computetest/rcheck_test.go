@@ -97,6 +97,9 @@ func TestOracleMatchesR(t *testing.T) {
 			if !ok {
 				t.Fatalf("no R values (rerun rcheck.R)")
 			}
+			if rv.typ == "error" {
+				t.Skipf("R cannot evaluate it (%s)", strings.Join(rv.vals, " "))
+			}
 			e, err := compute.ParseExpr(src)
 			if err != nil {
 				t.Fatal(err)

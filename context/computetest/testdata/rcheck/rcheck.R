@@ -3,7 +3,8 @@
 # R on the rows of input.csv, and writes r_values.tsv.gz: one line per
 # expression, "expr<TAB>type<TAB>v1<TAB>v2...", type num, lgl or chr (R's
 # class of the result: an all-NA result may be lgl), numbers with 17
-# significant digits, NA for missing.
+# significant digits, NA for missing; or "expr<TAB>error<TAB>message" when R
+# cannot evaluate the expression.
 #
 # Run from this directory: Rscript rcheck.R
 #
@@ -76,16 +77,15 @@ exprs <- readLines("exprs.txt")
 out <- gzfile("r_values.tsv.gz", "w")
 for (e in exprs) {
   src <- gsub("\\bInf\\b", "NA_real_", gsub("\\bNaN\\b", "NA_real_", e))
-  v <- eval(parse(text = src), envir = env)
-  v <- rep(asch(v), length.out = N)
-  if (is.logical(v)) {
-    type <- "lgl"
-  } else if (is.numeric(v)) {
-    type <- "num"
-  } else {
-    type <- "chr"
-  }
-  txt <- if (type == "num") ifelse(is.na(v), "NA", sprintf("%.17g", as.numeric(v))) else ifelse(is.na(v), "NA", as.character(v))
-  writeLines(paste(c(e, type, txt), collapse = "\t"), out)
+  # An expression R cannot evaluate (a function R does not have, such as
+  # rxspark's rowhash) is written with the type "error" and R's message.
+  line <- tryCatch({
+    v <- eval(parse(text = src), envir = env)
+    v <- rep(asch(v), length.out = N)
+    type <- if (is.logical(v)) "lgl" else if (is.numeric(v)) "num" else "chr"
+    txt <- if (type == "num") ifelse(is.na(v), "NA", sprintf("%.17g", as.numeric(v))) else ifelse(is.na(v), "NA", as.character(v))
+    c(e, type, txt)
+  }, error = function(err) c(e, "error", gsub("[\t\n]", " ", conditionMessage(err))))
+  writeLines(paste(line, collapse = "\t"), out)
 }
 close(out)
