@@ -48,23 +48,24 @@ var exprTests = map[string][]string{
 	"tanh":  unaryTests("tanh", "tanh(x)", "tanh(e / 4)"),
 	"trunc": unaryTests("trunc", "trunc(x)", "trunc(-2.7)"),
 	// pmin/pmax without na.rm: NA when any argument is.
-	"pmin": {"pmin(x, y, n)", "pmin(e, e2)", "pmin(e)", "pmin(e, b, 1)", "pmin(as.numeric(NA), 1)", "pmin(-Inf, 1)", "pmin(e, 0, e2)"},
+	"pmin": {"pmin(x, y, n)", "pmin(e, e2)", "pmin(e)", "pmin(e, b, 1)", "pmin(as.numeric(NA), 1)", "pmin(-Inf, 1)", "pmin(e, 0, e2)", "pmin(1, 2, 3)"},
 	"pmax": {"pmax(x, 3)", "pmax(e, e2)", "pmax(e)", "pmax(e2, b)", "pmax(1, as.numeric(NA))", "pmax(Inf, 1)", "pmax(e, 0, e2)"},
 	// is.na is TRUE for NA, NaN and ±Inf (rxspark treats them alike).
 	"is.na": {"is.na(x)", "is.na(e)", "is.na(e / e2)", "is.na(g)", "is.na(b)", "is.na(s)", "is.na(NA)", "is.na(NaN)",
-		"is.na(Inf)", "is.na(0)", "is.na(factor(e))", "is.na(factor(NA))", "is.na(ifelse(b, g, NA))"},
+		"is.na(Inf)", "is.na(0)", "is.na(factor(e))", "is.na(factor(NA))", "is.na(ifelse(b, g, NA))", "is.na(\"a\")"},
 	// as.numeric of a factor parses its label (not R's level codes).
 	"as.numeric": {"as.numeric(s)", "as.numeric(b)", "as.numeric(e)", "as.numeric(g)", "as.numeric(h)",
-		"as.numeric(factor(n))", "as.numeric(NA)", "as.numeric(\"2.5\")", "as.numeric(TRUE)"},
+		"as.numeric(factor(n))", "as.numeric(NA)", "as.numeric(\"2.5\")", "as.numeric(TRUE)", "as.numeric(factor(2.5))"},
 	// ifelse: NA test gives NA; factor branches merge their levels.
 	"ifelse": {"ifelse(x > 5, x, -x)", "ifelse(b, g, \"none\")", "ifelse(b, g, h)", "ifelse(x > 5, b, NA)",
 		"ifelse(e, e2, 0)", "ifelse(is.na(g), \"missing\", g)", "ifelse(e > 0, \"pos\", NA)", "ifelse(b, 1, TRUE)",
-		"ifelse(b & NA, 1, 2)", "ifelse(e2 > 0, factor(n), g)"},
+		"ifelse(b & NA, 1, 2)", "ifelse(e2 > 0, factor(n), g)",
+		"ifelse(TRUE, g, h)", "ifelse(FALSE, 1, e)", "ifelse(e > 0, 1, 2)", "ifelse(TRUE, \"a\", g)"},
 	// factor: labels as R's as.character (integers without a decimal
 	// point), NA outside given levels.
 	"factor": {"factor(n)", "factor(b)", "factor(g)", "factor(e)", "factor(x > 5)", "factor(round(x / 4) / 2)", "factor(n * 1e5)", "factor(x / 3)",
 		"factor(g, levels = c(\"a\", \"b\"))", "factor(n, levels = c(1, 2, 3))", "factor(e, levels = c(\"0\", \"-1\", \"0.5\", \"-2.5\"))",
-		"factor(b, levels = c(TRUE))", "factor(NA)", "factor(h, levels = c(\"it's\", \"\\\\'\"))"},
+		"factor(b, levels = c(TRUE))", "factor(NA)", "factor(1)", "factor(2.5)", "factor(-0.5) == \"-0.5\"", "factor(h, levels = c(\"it's\", \"\\\\'\"))"},
 
 	"+": {"x + y", "e + e2", "`a\\`; DROP TABLE t; --` + e", "b + b", "e + 1", "NA + 1", "b + (g == \"a\")", "e2 + 1e308"},
 	"-": {"x - y", "e - e2", "e2 * 1e308 - e2 * 1e308", "-x", "-e", "-b", "-NA", "1 - -e"},
@@ -89,10 +90,11 @@ var exprTests = map[string][]string{
 	"!": {"!b", "!e", "!(x > 5)", "!NA", "!(g == \"a\")", "!!e2"},
 	// %in% is FALSE for NA; a factor matches the labels of numbers.
 	"%in%": {"n %in% c(1, 2, TRUE, NA)", "g %in% c(\"a\", 7)", "e %in% c(0, -1, Inf, NA)", "b %in% c(TRUE)",
-		"s %in% c(1, \"abc\", 7)", "factor(n) %in% c(1, 2)", "h %in% c(\"it's\", \"semi;colon -- x\")", "NA %in% c(1)"},
+		"s %in% c(1, \"abc\", 7)", "factor(n) %in% c(1, 2)", "h %in% c(\"it's\", \"semi;colon -- x\")", "NA %in% c(1)", "1 %in% c(1, 2)", "\"a\" %in% c(\"a\")", "factor(2.5) %in% c(2.5)"},
 	// case (compute.Cond): an NA test is not taken.
 	"case": {"case(x < 0, -1, x < 10, b, NA)", "case(is.na(g), \"missing\", g)", "case(e > 0, e, e2 > 0, e2, 0)",
-		"case(b, g, h)", "case(e, \"t\", e2, \"u\", NA)", "case(NA, 1, 2)"},
+		"case(b, g, h)", "case(e, \"t\", e2, \"u\", NA)", "case(NA, 1, 2)",
+		"case(TRUE, g, \"z\")", "case(FALSE, 1, e2)", "case(b, 1, 0)"},
 }
 
 // unaryTests are the tests of a numeric function of one argument: f over

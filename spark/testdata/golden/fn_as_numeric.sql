@@ -19,21 +19,25 @@ SELECT `_k0` AS `_r0`,
   count_if(`_u7`) AS `_r17`,
   sum(`_a7_0`) AS `_r18`,
   count_if(`_u8`) AS `_r19`,
-  sum(`_a8_0`) AS `_r20`
+  sum(`_a8_0`) AS `_r20`,
+  count_if(`_u9`) AS `_r21`,
+  sum(`_a9_0`) AS `_r22`
 FROM (SELECT *,
     CASE WHEN `_u5` THEN `_e9` END AS `_a5_0`
   FROM (SELECT *,
       CASE WHEN `_u0` THEN `_e1` END AS `_a0_0`,
       CASE WHEN `_u3` THEN `_e4` END AS `_a3_0`,
       CASE WHEN `_u4` THEN `_e6` END AS `_a4_0`,
-      coalesce(`_f` AND `_e9` IS NOT NULL, FALSE) AS `_u5`
+      coalesce(`_f` AND `_e9` IS NOT NULL, FALSE) AS `_u5`,
+      CASE WHEN `_u9` THEN `_e15` END AS `_a9_0`
     FROM (SELECT *,
         coalesce(`_f` AND `_e1` IS NOT NULL, FALSE) AS `_u0`,
         CASE WHEN `_u1` THEN `_e2` END AS `_a1_0`,
         coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u3`,
         coalesce(`_f` AND `_e6` IS NOT NULL, FALSE) AS `_u4`,
         CASE WHEN abs(`_e8`) < CAST('Infinity' AS DOUBLE) THEN `_e8` END AS `_e9`,
-        CASE WHEN `_u7` THEN `_e11` END AS `_a7_0`
+        CASE WHEN `_u7` THEN `_e11` END AS `_a7_0`,
+        coalesce(`_f` AND `_e15` IS NOT NULL, FALSE) AS `_u9`
       FROM (SELECT *,
           CASE WHEN abs(`_e0`) < CAST('Infinity' AS DOUBLE) THEN `_e0` END AS `_e1`,
           coalesce(`_f` AND `_e2` IS NOT NULL, FALSE) AS `_u1`,
@@ -43,7 +47,8 @@ FROM (SELECT *,
           CASE WHEN `_e7` RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast(`_e7` AS DOUBLE) END AS `_e8`,
           CASE WHEN `_u6` THEN CAST(NULL AS DOUBLE) END AS `_a6_0`,
           coalesce(`_f` AND `_e11` IS NOT NULL, FALSE) AS `_u7`,
-          CASE WHEN `_u8` THEN `_e12` END AS `_a8_0`
+          CASE WHEN `_u8` THEN `_e12` END AS `_a8_0`,
+          CASE WHEN abs(`_e14`) < CAST('Infinity' AS DOUBLE) THEN `_e14` END AS `_e15`
         FROM (SELECT *,
             CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
             CASE WHEN `_c7` RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast(`_c7` AS DOUBLE) END AS `_e0`,
@@ -54,7 +59,8 @@ FROM (SELECT *,
             CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_e7`,
             coalesce(`_f` AND CAST(NULL AS DOUBLE) IS NOT NULL, FALSE) AS `_u6`,
             CASE WHEN abs(`_e10`) < CAST('Infinity' AS DOUBLE) THEN `_e10` END AS `_e11`,
-            coalesce(`_f` AND `_e12` IS NOT NULL, FALSE) AS `_u8`
+            coalesce(`_f` AND `_e12` IS NOT NULL, FALSE) AS `_u8`,
+            CASE WHEN `_e13` RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast(`_e13` AS DOUBLE) END AS `_e14`
           FROM (SELECT TRUE AS `_f`,
               CAST(`s10` AS DOUBLE) AS `_c10`,
               CAST(`s7` AS STRING) AS `_c7`,
@@ -64,6 +70,7 @@ FROM (SELECT *,
               CAST(`s4` AS STRING) AS `_c4`,
               CAST(`s2` AS DOUBLE) AS `_c2`,
               CASE WHEN '2.5' RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast('2.5' AS DOUBLE) END AS `_e10`,
-              CAST(TRUE AS DOUBLE) AS `_e12`
+              CAST(TRUE AS DOUBLE) AS `_e12`,
+              CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE CAST(2.5D AS STRING) END AS `_e13`
             FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_l6`
 GROUP BY `_k0`

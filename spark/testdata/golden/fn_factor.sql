@@ -14,10 +14,13 @@ SELECT `_k0` AS `_r0`,
   `_k12` AS `_r12`,
   `_k13` AS `_r13`,
   `_k14` AS `_r14`,
-  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14`) AS `_r15`,
-  count(1) AS `_r16`,
-  count_if(`_f`) AS `_r17`,
-  count_if(`_f`) AS `_r18`
+  `_k15` AS `_r15`,
+  `_k16` AS `_r16`,
+  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14`, `_k15`, `_k16`) AS `_r17`,
+  count(1) AS `_r18`,
+  count_if(`_f`) AS `_r19`,
+  count_if(`_u0`) AS `_r20`,
+  sum(`_a0_0`) AS `_r21`
 FROM (SELECT *,
     CASE WHEN `_e3` = floor(`_e3`) AND abs(`_e3`) < 1E15D THEN CAST(CAST(`_e3` AS BIGINT) AS STRING) ELSE CAST(`_e3` AS STRING) END AS `_k6`
   FROM (SELECT *,
@@ -33,7 +36,8 @@ FROM (SELECT *,
         CASE WHEN `_e9` IN ('1', '2', '3') THEN `_e9` END AS `_k10`,
         CASE WHEN `_e10` IN ('0', '-1', '0.5', '-2.5') THEN `_e10` END AS `_k11`,
         CASE WHEN `_e11` IN ('TRUE') THEN `_e11` END AS `_k12`,
-        CASE WHEN `_e12` IN (CAST(X'69742773' AS STRING), CAST(X'5C27' AS STRING)) THEN `_e12` END AS `_k14`
+        CASE WHEN `_e12` IN (CAST(X'69742773' AS STRING), CAST(X'5C27' AS STRING)) THEN `_e12` END AS `_k16`,
+        CASE WHEN `_u0` THEN `_e13` END AS `_a0_0`
       FROM (SELECT *,
           CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
           CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_k1`,
@@ -48,7 +52,8 @@ FROM (SELECT *,
           CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_e9`,
           CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END AS `_e10`,
           CASE WHEN `_c5` THEN 'TRUE' WHEN NOT `_c5` THEN 'FALSE' END AS `_e11`,
-          `_c4` AS `_e12`
+          `_c4` AS `_e12`,
+          coalesce(`_f` AND `_e13` IS NOT NULL, FALSE) AS `_u0`
         FROM (SELECT TRUE AS `_f`,
             CAST(`s10` AS DOUBLE) AS `_c10`,
             CAST(`s2` AS DOUBLE) AS `_c2`,
@@ -57,6 +62,9 @@ FROM (SELECT *,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
             CAST(NULL AS STRING) AS `_k13`,
-            CAST(`s4` AS STRING) AS `_c4`
+            CASE WHEN 1D = floor(1D) AND abs(1D) < 1E15D THEN CAST(CAST(1D AS BIGINT) AS STRING) ELSE CAST(1D AS STRING) END AS `_k14`,
+            CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE CAST(2.5D AS STRING) END AS `_k15`,
+            CAST(`s4` AS STRING) AS `_c4`,
+            CAST((CASE WHEN (-0.5D) = floor((-0.5D)) AND abs((-0.5D)) < 1E15D THEN CAST(CAST((-0.5D) AS BIGINT) AS STRING) ELSE CAST((-0.5D) AS STRING) END = '-0.5') AS DOUBLE) AS `_e13`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
-GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`), (`_k0`, `_k4`), (`_k0`, `_k5`), (`_k0`, `_k6`), (`_k0`, `_k7`), (`_k0`, `_k8`), (`_k0`, `_k9`), (`_k0`, `_k10`), (`_k0`, `_k11`), (`_k0`, `_k12`), (`_k0`, `_k13`), (`_k0`, `_k14`))
+GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14`, `_k15`, `_k16` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`), (`_k0`, `_k4`), (`_k0`, `_k5`), (`_k0`, `_k6`), (`_k0`, `_k7`), (`_k0`, `_k8`), (`_k0`, `_k9`), (`_k0`, `_k10`), (`_k0`, `_k11`), (`_k0`, `_k12`), (`_k0`, `_k13`), (`_k0`, `_k14`), (`_k0`, `_k15`), (`_k0`, `_k16`))

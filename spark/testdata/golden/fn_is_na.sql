@@ -27,7 +27,9 @@ SELECT `_k0` AS `_r0`,
   count_if(`_u11`) AS `_r25`,
   sum(`_a11_0`) AS `_r26`,
   count_if(`_u12`) AS `_r27`,
-  sum(`_a12_0`) AS `_r28`
+  sum(`_a12_0`) AS `_r28`,
+  count_if(`_u13`) AS `_r29`,
+  sum(`_a13_0`) AS `_r30`
 FROM (SELECT *,
     CASE WHEN `_u2` THEN `_e3` END AS `_a2_0`
   FROM (SELECT *,
@@ -52,7 +54,8 @@ FROM (SELECT *,
         CASE WHEN `_u9` THEN `_e10` END AS `_a9_0`,
         coalesce(`_f` AND `_e11` IS NOT NULL, FALSE) AS `_u10`,
         CASE WHEN `_u11` THEN `_e12` END AS `_a11_0`,
-        coalesce(`_f` AND `_e13` IS NOT NULL, FALSE) AS `_u12`
+        coalesce(`_f` AND `_e13` IS NOT NULL, FALSE) AS `_u12`,
+        CASE WHEN `_u13` THEN `_e14` END AS `_a13_0`
       FROM (SELECT *,
           CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
           CAST((`_c0` IS NULL) AS DOUBLE) AS `_e0`,
@@ -67,7 +70,8 @@ FROM (SELECT *,
           coalesce(`_f` AND `_e10` IS NOT NULL, FALSE) AS `_u9`,
           CAST((CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END IS NULL) AS DOUBLE) AS `_e11`,
           coalesce(`_f` AND `_e12` IS NOT NULL, FALSE) AS `_u11`,
-          CAST((CASE WHEN `_c5` THEN `_c3` WHEN NOT `_c5` THEN CAST(NULL AS STRING) END IS NULL) AS DOUBLE) AS `_e13`
+          CAST((CASE WHEN `_c5` THEN `_c3` WHEN NOT `_c5` THEN CAST(NULL AS STRING) END IS NULL) AS DOUBLE) AS `_e13`,
+          coalesce(`_f` AND `_e14` IS NOT NULL, FALSE) AS `_u13`
         FROM (SELECT TRUE AS `_f`,
             CAST(`s10` AS DOUBLE) AS `_c10`,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
@@ -80,6 +84,7 @@ FROM (SELECT *,
             CAST((CAST(NULL AS DOUBLE) IS NULL) AS DOUBLE) AS `_e8`,
             CAST((CAST(NULL AS DOUBLE) IS NULL) AS DOUBLE) AS `_e9`,
             CAST((0D IS NULL) AS DOUBLE) AS `_e10`,
-            CAST((CAST(NULL AS STRING) IS NULL) AS DOUBLE) AS `_e12`
+            CAST((CAST(NULL AS STRING) IS NULL) AS DOUBLE) AS `_e12`,
+            CAST(('a' IS NULL) AS DOUBLE) AS `_e14`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
 GROUP BY `_k0`

@@ -3,30 +3,42 @@ SELECT `_k0` AS `_r0`,
   `_k1` AS `_r1`,
   `_k2` AS `_r2`,
   `_k3` AS `_r3`,
-  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`) AS `_r4`,
-  count(1) AS `_r5`,
-  count_if(`_f`) AS `_r6`,
-  count_if(`_u0`) AS `_r7`,
-  sum(`_a0_0`) AS `_r8`,
-  count_if(`_u1`) AS `_r9`,
-  sum(`_a1_0`) AS `_r10`,
-  count_if(`_u2`) AS `_r11`,
-  sum(`_a2_0`) AS `_r12`
+  `_k4` AS `_r4`,
+  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`, `_k4`) AS `_r5`,
+  count(1) AS `_r6`,
+  count_if(`_f`) AS `_r7`,
+  count_if(`_u0`) AS `_r8`,
+  sum(`_a0_0`) AS `_r9`,
+  count_if(`_u1`) AS `_r10`,
+  sum(`_a1_0`) AS `_r11`,
+  count_if(`_u2`) AS `_r12`,
+  sum(`_a2_0`) AS `_r13`,
+  count_if(`_u3`) AS `_r14`,
+  sum(`_a3_0`) AS `_r15`,
+  count_if(`_u4`) AS `_r16`,
+  sum(`_a4_0`) AS `_r17`
 FROM (SELECT *,
     CASE WHEN `_u0` THEN `_e0` END AS `_a0_0`,
-    CASE WHEN `_u1` THEN `_e1` END AS `_a1_0`
+    CASE WHEN `_u1` THEN `_e1` END AS `_a1_0`,
+    CASE WHEN `_u3` THEN `_e3` END AS `_a3_0`,
+    CASE WHEN `_u4` THEN `_e4` END AS `_a4_0`
   FROM (SELECT *,
       coalesce(`_f` AND `_e0` IS NOT NULL, FALSE) AS `_u0`,
       coalesce(`_f` AND `_e1` IS NOT NULL, FALSE) AS `_u1`,
-      CASE WHEN `_u2` THEN `_e2` END AS `_a2_0`
+      CASE WHEN `_u2` THEN `_e2` END AS `_a2_0`,
+      coalesce(`_f` AND `_e3` IS NOT NULL, FALSE) AS `_u3`,
+      coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u4`
     FROM (SELECT *,
         CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
         CASE WHEN (`_c3` IS NULL) THEN 'missing' ELSE `_c3` END AS `_k1`,
         CASE WHEN `_c5` THEN `_c3` ELSE `_c4` END AS `_k2`,
         CASE WHEN (`_c11` <> 0D) THEN 't' WHEN (`_c12` <> 0D) THEN 'u' ELSE CAST(NULL AS STRING) END AS `_k3`,
+        CASE WHEN TRUE THEN `_c3` ELSE 'z' END AS `_k4`,
         CASE WHEN (`_c0` < 0D) THEN (-1D) WHEN (`_c0` < 10D) THEN CAST(`_c5` AS DOUBLE) ELSE CAST(NULL AS DOUBLE) END AS `_e0`,
         CASE WHEN (`_c11` > 0D) THEN `_c11` WHEN (`_c12` > 0D) THEN `_c12` ELSE 0D END AS `_e1`,
-        coalesce(`_f` AND `_e2` IS NOT NULL, FALSE) AS `_u2`
+        coalesce(`_f` AND `_e2` IS NOT NULL, FALSE) AS `_u2`,
+        CASE WHEN FALSE THEN 1D ELSE `_c12` END AS `_e3`,
+        CASE WHEN `_c5` THEN 1D ELSE 0D END AS `_e4`
       FROM (SELECT TRUE AS `_f`,
           CAST(`s10` AS DOUBLE) AS `_c10`,
           CAST(`s3` AS STRING) AS `_c3`,
@@ -37,4 +49,4 @@ FROM (SELECT *,
           CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
           CASE WHEN CAST(NULL AS BOOLEAN) THEN 1D ELSE 2D END AS `_e2`
         FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`
-GROUP BY `_k0`, `_k1`, `_k2`, `_k3` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`))
+GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`), (`_k0`, `_k4`))

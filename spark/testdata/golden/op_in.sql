@@ -17,7 +17,13 @@ SELECT `_k0` AS `_r0`,
   count_if(`_u6`) AS `_r15`,
   sum(`_a6_0`) AS `_r16`,
   count_if(`_u7`) AS `_r17`,
-  sum(`_a7_0`) AS `_r18`
+  sum(`_a7_0`) AS `_r18`,
+  count_if(`_u8`) AS `_r19`,
+  sum(`_a8_0`) AS `_r20`,
+  count_if(`_u9`) AS `_r21`,
+  sum(`_a9_0`) AS `_r22`,
+  count_if(`_u10`) AS `_r23`,
+  sum(`_a10_0`) AS `_r24`
 FROM (SELECT *,
     CASE WHEN `_u0` THEN `_e0` END AS `_a0_0`,
     CASE WHEN `_u1` THEN `_e1` END AS `_a1_0`,
@@ -34,7 +40,10 @@ FROM (SELECT *,
       coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u4`,
       coalesce(`_f` AND `_e5` IS NOT NULL, FALSE) AS `_u5`,
       coalesce(`_f` AND `_e6` IS NOT NULL, FALSE) AS `_u6`,
-      CASE WHEN `_u7` THEN `_e7` END AS `_a7_0`
+      CASE WHEN `_u7` THEN `_e7` END AS `_a7_0`,
+      CASE WHEN `_u8` THEN `_e8` END AS `_a8_0`,
+      CASE WHEN `_u9` THEN `_e9` END AS `_a9_0`,
+      CASE WHEN `_u10` THEN `_e10` END AS `_a10_0`
     FROM (SELECT *,
         CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
         CAST(coalesce(`_c2` IN (1D, 2D), FALSE) AS DOUBLE) AS `_e0`,
@@ -44,7 +53,10 @@ FROM (SELECT *,
         CAST(coalesce(`_c7` IN ('1', 'abc', '7'), FALSE) AS DOUBLE) AS `_e4`,
         CAST(coalesce(CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END IN ('1', '2'), FALSE) AS DOUBLE) AS `_e5`,
         CAST(coalesce(`_c4` IN (CAST(X'69742773' AS STRING), CAST(X'73656D693B636F6C6F6E202D2D2078' AS STRING)), FALSE) AS DOUBLE) AS `_e6`,
-        coalesce(`_f` AND `_e7` IS NOT NULL, FALSE) AS `_u7`
+        coalesce(`_f` AND `_e7` IS NOT NULL, FALSE) AS `_u7`,
+        coalesce(`_f` AND `_e8` IS NOT NULL, FALSE) AS `_u8`,
+        coalesce(`_f` AND `_e9` IS NOT NULL, FALSE) AS `_u9`,
+        coalesce(`_f` AND `_e10` IS NOT NULL, FALSE) AS `_u10`
       FROM (SELECT TRUE AS `_f`,
           CAST(`s10` AS DOUBLE) AS `_c10`,
           CAST(`s2` AS DOUBLE) AS `_c2`,
@@ -53,6 +65,9 @@ FROM (SELECT *,
           `s5` AS `_c5`,
           CAST(`s7` AS STRING) AS `_c7`,
           CAST(`s4` AS STRING) AS `_c4`,
-          CAST(FALSE AS DOUBLE) AS `_e7`
+          CAST(FALSE AS DOUBLE) AS `_e7`,
+          CAST(coalesce(1D IN (1D, 2D), FALSE) AS DOUBLE) AS `_e8`,
+          CAST(coalesce('a' IN ('a'), FALSE) AS DOUBLE) AS `_e9`,
+          CAST(coalesce(CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE CAST(2.5D AS STRING) END IN ('2.5'), FALSE) AS DOUBLE) AS `_e10`
         FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`
 GROUP BY `_k0`

@@ -16,6 +16,8 @@
 #   - NA and empty CSV fields are missing (rxspark's CSV reading);
 #   - factors are their labels: columns are read as character, and ifelse
 #     and as.numeric see a factor's labels (R's would see its codes);
+#   - expressions are row-wise: ifelse(TRUE, g, h) is g on every row (R would
+#     give a result of the length of its test);
 #   - case(test1, value1, ..., else) is rxspark's multi-way conditional (an
 #     NA test is not taken), which R does not have.
 # R's %in% is not wrapped: where R differs (NA %in% c(..., NA) is TRUE in R),
@@ -50,7 +52,7 @@ env$round <- function(x, digits = 0) fin(base::round(x, digits))
 env$pmin <- function(...) fin(base::pmin(...))
 env$pmax <- function(...) fin(base::pmax(...))
 env$as.numeric <- function(x) fin(suppressWarnings(base::as.numeric(asch(x))))
-env$ifelse <- function(test, yes, no) base::ifelse(test, asch(yes), asch(no))
+env$ifelse <- function(test, yes, no) base::ifelse(rep(test, length.out = N), asch(yes), asch(no))
 for (op in c("+", "*", "/", "^", "%%", "%/%")) {
   local({
     f <- get(op, envir = baseenv())
