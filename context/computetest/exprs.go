@@ -19,7 +19,8 @@ import (
 //
 // Adding a function: add its signature to compute.Functions, its
 // reference implementation to oracleFuncs, and an entry here; the coverage
-// check fails until all three exist.
+// check fails until all three exist, and TestOracleMatchesR until the R
+// check is regenerated (see docs/conformance.md).
 var exprTests = map[string][]string{
 	"abs":     unaryTests("abs", "abs(x)"),
 	"acos":    unaryTests("acos", "acos(x / 20)", "acos(e / 8)"),
