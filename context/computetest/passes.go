@@ -1,6 +1,8 @@
-package sparktest
+package computetest
 
 import (
+	"fmt"
+
 	compute "github.com/rxspark/rxspark/context"
 )
 
@@ -24,12 +26,38 @@ type NamedPass struct {
 	Pass *compute.Pass
 }
 
-// Passes returns passes over a Random table that together use every
-// aggregate kind (weighted and not), every operator and function of the
-// expression language, grouping sets, both key kinds, filters and
-// conditions, missing and non-finite values, and columns and literals that
-// need quoting and escaping.
-func Passes() []NamedPass {
+// Passes returns the passes of the suite, over a Random table: passes of
+// every shape (shapePasses) and one pass per entry of the expression
+// checklist (exprTests). Together they use every aggregate kind (weighted
+// and not, with Where), both key kinds, grouping sets (the empty set and
+// repeated sets), filters, chained transforms and transforms that replace a
+// column, every operator and function of the expression language on
+// missing and non-finite values, and columns and literals that need
+// quoting and escaping. The error is a malformed entry of the checklist.
+func Passes() ([]NamedPass, error) { return passes(nil) }
+
+// passes returns the passes without those named in known and without the
+// test expressions in known.
+func passes(known map[string]string) ([]NamedPass, error) {
+	ap, err := aggPasses()
+	if err != nil {
+		return nil, err
+	}
+	ep, err := exprPasses(Random(0, 1).Schema(), known)
+	if err != nil {
+		return nil, err
+	}
+	var out []NamedPass
+	for _, np := range append(append(shapePasses(), ap...), ep...) {
+		if _, ok := known[np.Name]; !ok {
+			out = append(out, np)
+		}
+	}
+	return out, nil
+}
+
+// shapePasses are hand-written passes of various shapes.
+func shapePasses() []NamedPass {
 	x, y, n, g, h, b, w, s := col("x"), col("y"), col("n"), col("g"), col("h"), col("b"), col("w"), col("s")
 	one := num(1)
 	return []NamedPass{
@@ -161,5 +189,112 @@ func Passes() []NamedPass {
 			Sets: [][]int{{}},
 			Aggs: []compute.Agg{{Kind: compute.AggMin, Args: []compute.Expr{x}}, {Kind: compute.AggMax, Args: []compute.Expr{x}}},
 		}},
+		{"transforms", &compute.Pass{
+			// Chained transforms, and transforms that replace a source
+			// column (x, g) or an earlier transform (t1): later
+			// expressions see the new value.
+			Name: "transforms",
+			Transforms: []compute.Transform{
+				{Name: "t1", Expr: bin(compute.Mul, x, num(2))},
+				{Name: "t2", Expr: bin(compute.Add, col("t1"), y)},
+				{Name: "x", Expr: bin(compute.Sub, col("t2"), one)},
+				{Name: "t1", Expr: call("sqrt", call("abs", col("t1")))},
+				{Name: "g", Expr: call("ifelse", b, g, str("z"))},
+				{Name: "flag", Expr: bin(compute.Gt, col("e"), num(0))},
+				{Name: "nothing", Expr: na},
+			},
+			Filter: not(call("is.na", col("t2"))),
+			Keys:   []compute.Key{{Name: "g", Expr: g}, {Name: "flag", Expr: col("flag")}},
+			Sets:   [][]int{{0}, {1}, {}},
+			Aggs: []compute.Agg{
+				{Kind: compute.AggMoments, Args: []compute.Expr{x}},
+				{Kind: compute.AggSum, Args: []compute.Expr{col("t1")}, Where: col("flag")},
+				{Kind: compute.AggSSCP, Args: []compute.Expr{one, col("t2"), x}, Weight: w},
+				{Kind: compute.AggCount, Where: call("is.na", col("nothing"))},
+			},
+		}},
+		{"keys", &compute.Pass{
+			// Both key kinds over factors, logicals, factor expressions,
+			// numbers (floor) and logicals as numbers; NA keys form their
+			// own group.
+			Name: "keys",
+			Keys: []compute.Key{
+				{Name: "g", Expr: g},
+				{Name: "b", Expr: b},
+				{Name: "fn", Expr: call("factor", n)},
+				{Name: "bin", Expr: bin(compute.Div, x, num(5)), Kind: compute.KeyInt},
+				{Name: "edge", Expr: call("pmax", call("pmin", col("e"), num(50)), num(-50)), Kind: compute.KeyInt},
+				{Name: "bn", Expr: b, Kind: compute.KeyInt},
+				{Name: "cmp", Expr: bin(compute.Gt, col("e2"), num(0))},
+			},
+			Sets: [][]int{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {0, 3}, {2, 1, 0}},
+			Aggs: []compute.Agg{{Kind: compute.AggCount}, {Kind: compute.AggSum, Args: []compute.Expr{y}, Weight: w}},
+		}},
+		{"filter_na", &compute.Pass{
+			// A filter that is NA for some rows (b) drops them; a numeric
+			// filter is TRUE when non-zero.
+			Name:   "filter_na",
+			Filter: bin(compute.Or, b, col("e")),
+			Keys:   []compute.Key{{Name: "g", Expr: g}},
+			Aggs:   []compute.Agg{{Kind: compute.AggCount}, {Kind: compute.AggMoments, Args: []compute.Expr{x}, Where: b}},
+		}},
+		{"empty_sets", &compute.Pass{
+			// Only grand totals, twice, and a key that is never grouped by.
+			Name: "empty_sets",
+			Keys: []compute.Key{{Name: "h", Expr: h}},
+			Sets: [][]int{{}, {}},
+			Aggs: []compute.Agg{{Kind: compute.AggCount, Weight: w}, {Kind: compute.AggMoments, Args: []compute.Expr{y}}},
+		}},
 	}
+}
+
+// aggTests is the checklist of aggregate kinds: for every kind of
+// compute.AggKinds, the argument lists to aggregate. Each is run plain,
+// weighted (by w, which has NA, zero and negative weights, and by e, which
+// has NA, ±Inf and negative values), with a Where (b, which has NAs), and
+// weighted with a Where, grouped by g and in total. Arguments and weights
+// stay far from overflow (pmin(e, 1e6)): sums of squares of 1e300 are not
+// a conformance question. Adding a kind: an entry
+// here, one in oracleAggs, and Compare's handling of its Value type.
+var aggTests = map[compute.AggKind][][]string{
+	compute.AggCount:   {{}},
+	compute.AggSum:     {{"x"}, {"e"}, {"b"}},
+	compute.AggMin:     {{"y"}, {"e"}},
+	compute.AggMax:     {{"y"}, {"e2"}},
+	compute.AggMoments: {{"x"}, {"pmin(e, 1e6) * 2"}, {"f32"}},
+	compute.AggSSCP:    {{"1", "x", "y"}, {"pmin(e, 1e6)", "pmin(e2, 1e6)", "b"}, {"x"}},
+}
+
+// aggPasses returns one pass per aggregate kind, in the order of
+// compute.AggKinds (kinds without an entry in aggTests get none; the
+// coverage check reports them).
+func aggPasses() ([]NamedPass, error) {
+	weights := []compute.Expr{nil, col("w"), call("pmin", col("e"), num(1e3))}
+	wheres := []compute.Expr{nil, col("b")}
+	var out []NamedPass
+	for _, k := range compute.AggKinds() {
+		lists, ok := aggTests[k]
+		if !ok {
+			continue
+		}
+		name := "agg_" + k.String()
+		p := &compute.Pass{Name: name, Keys: []compute.Key{{Name: "g", Expr: col("g")}}, Sets: [][]int{{0}, {}}}
+		for _, list := range lists {
+			var args []compute.Expr
+			for _, a := range list {
+				e, err := compute.ParseExpr(a)
+				if err != nil {
+					return nil, fmt.Errorf("aggregate %s: test expression %q: %w", k, a, err)
+				}
+				args = append(args, e)
+			}
+			for _, wt := range weights {
+				for _, wh := range wheres {
+					p.Aggs = append(p.Aggs, compute.Agg{Kind: k, Args: args, Weight: wt, Where: wh})
+				}
+			}
+		}
+		out = append(out, NamedPass{name, p})
+	}
+	return out, nil
 }

@@ -1,4 +1,4 @@
-package sparktest
+package computetest
 
 import (
 	"encoding/csv"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -32,6 +33,30 @@ type Column struct {
 // Table is a small column-oriented table.
 type Table struct {
 	Cols []Column
+	// IDs, when set, is the identity of each row: the file it is stored in
+	// and its position there (see [Table.Stage]). Without it row i is
+	// RowID{Index: i}.
+	IDs []RowID
+}
+
+// RowID returns the identity of row i.
+func (t *Table) RowID(i int) RowID {
+	if t.IDs != nil {
+		return t.IDs[i]
+	}
+	return RowID{Index: i}
+}
+
+// Slice returns rows lo to hi-1 (sharing the values).
+func (t *Table) Slice(lo, hi int) *Table {
+	out := &Table{}
+	for _, c := range t.Cols {
+		out.Cols = append(out.Cols, Column{Name: c.Name, Type: c.Type, Values: c.Values[lo:hi]})
+	}
+	if t.IDs != nil {
+		out.IDs = t.IDs[lo:hi]
+	}
+	return out
 }
 
 // Len returns the number of rows.
@@ -68,18 +93,31 @@ const WeirdName = "a`; DROP TABLE t; --"
 // escaping.
 var TrickyLevels = []string{"it's", `back\slash`, `${env:HOME}`, "ünïcødé", "plain", "semi;colon -- x", `"dq"`, `\'`}
 
+// Edges are the values of column e of a Random table, in turn (nil is NA):
+// missing and non-finite values, zero, negative and positive numbers,
+// halves (for rounding), and numbers near overflow.
+var Edges = []any{nil, math.NaN(), math.Inf(1), math.Inf(-1), 0.0, -1.0, 1.0, -2.5, 0.5, 2.0, 3.0, -3.0, 1e300, 7.25, -0.75, 100.0}
+
+// Edges2 are the values of column e2 of a Random table, in turn. Their
+// number is prime to len(Edges), so that a table of at least
+// len(Edges)·len(Edges2) = 272 rows pairs every value of e with every value
+// of e2.
+var Edges2 = []any{nil, math.NaN(), math.Inf(1), math.Inf(-1), 0.0, -1.0, 1.0, 2.0, -2.0, 0.5, 3.0, -3.0, 0.25, 4.5, -7.0, 10.0, 1e308}
+
 // Random returns a deterministic table of n rows exercising missing values,
 // non-finite numbers, weights that are zero or negative and factor levels
 // that need escaping. Columns: x, y (float64 with NaN, ±Inf and NA), n
 // (int32), g (factor a-d), h (factor of TrickyLevels), b (logical), w
 // (weights, some ≤ 0), s (numbers as text for as.numeric), f32 (float32),
-// and WeirdName (float64).
+// WeirdName (float64), id (int64: the row number, a key that makes each
+// row its own group), e and e2 (float64: [Edges] and [Edges2] in turn).
 func Random(seed uint64, n int) *Table {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	mk := func(name string, t compute.Type) Column { return Column{Name: name, Type: t, Values: make([]any, n)} }
 	x, y, ni, g, h, b, w, s, f32, weird := mk("x", compute.Numeric), mk("y", compute.Numeric), mk("n", compute.Numeric),
 		mk("g", compute.Factor), mk("h", compute.Factor), mk("b", compute.Logical), mk("w", compute.Numeric),
 		mk("s", compute.Factor), mk("f32", compute.Numeric), mk(WeirdName, compute.Numeric)
+	id, e, e2 := mk("id", compute.Numeric), mk("e", compute.Numeric), mk("e2", compute.Numeric)
 	texts := []string{"1", " 2.5 ", "1d", "abc", "inf", "1e3", "-0.5", "", "7"}
 	for i := 0; i < n; i++ {
 		xv := r.NormFloat64()*10 + 5
@@ -130,8 +168,11 @@ func Random(seed uint64, n int) *Table {
 		s.Values[i] = texts[r.IntN(len(texts))]
 		f32.Values[i] = float32(r.NormFloat64())
 		weird.Values[i] = float64(r.IntN(100)) / 4
+		id.Values[i] = int64(i)
+		e.Values[i] = Edges[i%len(Edges)]
+		e2.Values[i] = Edges2[i%len(Edges2)]
 	}
-	return &Table{Cols: []Column{x, y, ni, g, h, b, w, s, f32, weird}}
+	return &Table{Cols: []Column{x, y, ni, g, h, b, w, s, f32, weird, id, e, e2}}
 }
 
 // ValuesSQL returns a Spark SQL query that produces the table (an inline
@@ -370,7 +411,7 @@ func csvText(v any) string {
 // parsed from their text (so float32 values become the float64 of their
 // shortest text).
 func (t *Table) CSVView() *Table {
-	out := &Table{}
+	out := &Table{IDs: t.IDs}
 	for _, c := range t.Cols {
 		nc := Column{Name: c.Name, Type: c.Type, Values: make([]any, len(c.Values))}
 		for i, v := range c.Values {
@@ -408,5 +449,43 @@ func (t *Table) Filter(keep func(i int) bool) *Table {
 		}
 		out.Cols = append(out.Cols, nc)
 	}
+	if t.IDs != nil {
+		for i, id := range t.IDs {
+			if keep(i) {
+				out.IDs = append(out.IDs, id)
+			}
+		}
+	}
 	return out
+}
+
+// WriteArrow writes the table as an Arrow IPC file (the file format), in
+// record batches of batch rows.
+func (t *Table) WriteArrow(path string, batch int64) error {
+	rec := t.Arrow()
+	defer rec.Release()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w, err := ipc.NewFileWriter(f, ipc.WithSchema(rec.Schema()))
+	if err != nil {
+		f.Close()
+		return err
+	}
+	for off := int64(0); off < rec.NumRows(); off += batch {
+		s := rec.NewSlice(off, min(off+batch, rec.NumRows()))
+		err := w.Write(s)
+		s.Release()
+		if err != nil {
+			w.Close()
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -1,4 +1,4 @@
-package sparktest
+package computetest
 
 import (
 	"context"
