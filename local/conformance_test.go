@@ -15,11 +15,5 @@ func TestConformance(t *testing.T) {
 	cc := local.New(local.Workers(3), local.RowsPerRead(50))
 	computetest.TestContext(t, cc, computetest.Config{
 		Formats: []compute.Format{compute.FormatParquet, compute.FormatCSV, compute.FormatArrow},
-		Known: map[string]string{
-			// evaluator.factor gives an NA literal a vector of length 0, which
-			// evaluator.materialize indexes: the test binary panics.
-			"factor(NA)":        "factor(NA) as a group key panics (index out of range in evaluator.materialize); want one NA group",
-			"is.na(factor(NA))": "is.na(factor(NA)) panics (index out of range in evaluator.materialize); want TRUE",
-		},
 	})
 }
