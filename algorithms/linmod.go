@@ -97,12 +97,13 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	if err != nil {
 		return nil, err
 	}
+	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
 		return nil, err
 	}
-	agg, err := cc.Run(ctx, src, d.pass("linmod", sel.weight, sel))
+	agg, err := a.src.Run(ctx, d.pass("linmod", sel.weight, sel))
 	if err != nil {
 		return nil, err
 	}

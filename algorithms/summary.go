@@ -123,6 +123,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	if err != nil {
 		return nil, err
 	}
+	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	terms := f.Terms
 	if f.Dot {
@@ -226,7 +227,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	}
 	countAgg := len(p.Aggs)
 	p.Aggs = append(p.Aggs, compute.Agg{Kind: compute.AggCount, Weight: sel.weight})
-	agg, err := cc.Run(ctx, src, p)
+	agg, err := a.src.Run(ctx, p)
 	if err != nil {
 		return nil, err
 	}

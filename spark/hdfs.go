@@ -57,7 +57,7 @@ func (c *Context) namenode() (string, error) {
 		dir = os.Getenv("HADOOP_CONF_DIR")
 	}
 	if dir == "" {
-		return "", errors.New("spark: no HDFS namenode configured (use WithHDFS or set HADOOP_CONF_DIR)")
+		return "", errors.New("spark: no HDFS namenode configured (use spark.WithHDFS or set HADOOP_CONF_DIR)")
 	}
 	fs, err := defaultFS(filepath.Join(dir, "core-site.xml"))
 	if err != nil {
