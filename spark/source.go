@@ -61,7 +61,7 @@ func (c *Context) source(ctx context.Context, ds compute.DataSource) (*sourceVie
 		return c.source(ctx, ds)
 	}
 	sum := sha256.Sum256([]byte(key))
-	view := "rxspark_src_" + hex.EncodeToString(sum[:8])
+	view := "rxspark_src_" + hex.EncodeToString(sum[:8]) + "_" + strconv.FormatInt(c.registrations.Add(1), 10)
 	e.src, e.err = c.register(ctx, ds, view)
 	if e.err != nil {
 		c.mu.Lock()
@@ -73,7 +73,9 @@ func (c *Context) source(ctx context.Context, ds compute.DataSource) (*sourceVie
 }
 
 // Forget drops the context's registration of src, so that the next call
-// reads the source afresh (after the files behind a path changed).
+// reads the source afresh (after the files behind a path changed): it is
+// registered again under a new view. Sources prepared before keep reading
+// the files, schema and view they were prepared with.
 func (c *Context) Forget(src compute.DataSource) {
 	c.mu.Lock()
 	delete(c.views, sourceKey(src))
@@ -161,7 +163,7 @@ func typeOfKind(kind string) (compute.Type, string) {
 // boolean types are offered. With local (the schema the local context
 // reads), factor levels come from it.
 func (c *Context) registerRelation(ctx context.Context, ds compute.DataSource, view string, rel protoreflect.Message, local *compute.Schema) (*sourceView, error) {
-	dt, err := c.s.analyzeSchema(ctx, rel)
+	dt, err := c.analyzeSchema(ctx, rel)
 	if err != nil {
 		return nil, fromRPC(ctx, "spark", err)
 	}
@@ -192,6 +194,13 @@ func (c *Context) registerRelation(ctx context.Context, ds compute.DataSource, v
 		return nil, err
 	}
 	return sv, nil
+}
+
+// analyzeSchema asks the server for the schema of rel (counted in
+// Stats.Schemas).
+func (c *Context) analyzeSchema(ctx context.Context, rel protoreflect.Message) (protoreflect.Message, error) {
+	c.schemas.Add(1)
+	return c.s.analyzeSchema(ctx, rel)
 }
 
 // createView registers rel as the session temp view name.
