@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/fsys"
 	"github.com/rxspark/rxspark/local"
 )
 
@@ -53,8 +54,8 @@ type csvFileInfo struct {
 // scanner decides it (given, else tab for .tsv/.tab files or a first line
 // with tabs and no commas, else comma) and whether a quoted field spans
 // lines in the first rows.
-func sniffCSVFile(ctx context.Context, fsys local.FileSystem, path string, delim byte, rows int) (csvFileInfo, error) {
-	f, err := fsys.Open(ctx, path)
+func sniffCSVFile(ctx context.Context, files fsys.FileSystem, path string, delim byte, rows int) (csvFileInfo, error) {
+	f, err := files.Open(ctx, path)
 	if err != nil {
 		return csvFileInfo{}, fmt.Errorf("spark: open %s: %w", path, err)
 	}

@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
 // hdfsFS is what the Spark context needs of HDFS: reading files as the
 // local context does (to sniff CSV types and read Parquet metadata, exactly
 // as a local pass would) and staging local files.
 type hdfsFS interface {
-	local.FileSystem
+	fsys.FileSystem
 	// StageFile uploads localPath under stagingDir, content-addressed, and
 	// returns its HDFS path; uploaded is false when it was there already.
 	StageFile(ctx context.Context, localPath, stagingDir string) (remotePath string, uploaded bool, err error)
