@@ -15,6 +15,7 @@ import (
 	"time"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 // Context is the local compute context. The zero value is not usable: call
@@ -95,7 +96,7 @@ func (c *Context) open(ctx context.Context, src compute.DataSource) (Scanner, er
 		return nil, err
 	}
 	c.stats.opens.Add(1)
-	return Open(withLevelScanCounter(ctx, &c.stats.levelScans), fsys, src)
+	return Open(formats.WithLevelScanCounter(ctx, &c.stats.levelScans), fsys, src)
 }
 
 // Schema returns the columns of src.

@@ -36,29 +36,6 @@ func (c *Context) Stats() Stats {
 	return Stats{Opens: c.stats.opens.Load(), LevelScans: c.stats.levelScans.Load(), Passes: c.stats.passes.Load()}
 }
 
-type levelScanKey struct{}
-
-// withLevelScanCounter makes the scanners opened with ctx count their level
-// scans in n.
-func withLevelScanCounter(ctx context.Context, n *atomic.Int64) context.Context {
-	return context.WithValue(ctx, levelScanKey{}, n)
-}
-
-// levelScanCounter returns the counter of level scans attached to ctx, or
-// nil. Scanners keep it from Open, so that a level scan put off to a Scan
-// (SkipLevelScan) is counted too.
-func levelScanCounter(ctx context.Context) *atomic.Int64 {
-	n, _ := ctx.Value(levelScanKey{}).(*atomic.Int64)
-	return n
-}
-
-// countLevelScan adds one to n, if not nil.
-func countLevelScan(n *atomic.Int64) {
-	if n != nil {
-		n.Add(1)
-	}
-}
-
 // Prepare opens src once for the passes of an analysis (see
 // [compute.Prepared]): its files are listed, its schema read or sniffed and
 // the levels of string columns without recorded levels found, here and only

@@ -11,11 +11,11 @@ import (
 
 	compute "github.com/rxspark/rxspark/context"
 	"github.com/rxspark/rxspark/context/fsys"
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 // Delimited text is read so that Spark sees exactly what the local context
-// sees (local/csv*.go):
+// sees (internal/formats/csv*.go):
 //
 //   - The column names, types and levels are those of the local scanner,
 //     which sniffs the header and the first rows of the files (read through
@@ -132,11 +132,11 @@ func (c *Context) registerCSV(ctx context.Context, ds compute.DataSource, view s
 	opt := ds.CSV
 	lds := ds
 	lds.Path = loc.localPath
-	sc, err := local.Open(ctx, loc.fsys, lds)
+	sc, err := formats.Open(ctx, loc.fsys, lds)
 	if err != nil {
 		return nil, fmt.Errorf("spark: %w", err)
 	}
-	schema, err := local.SchemaOf(sc.Schema())
+	schema, err := formats.SchemaOf(sc.Schema())
 	sc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("spark: %w", err)

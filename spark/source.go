@@ -16,7 +16,7 @@ import (
 
 	compute "github.com/rxspark/rxspark/context"
 	"github.com/rxspark/rxspark/context/fsys"
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 type protoreflectMessage = protoreflect.Message
@@ -131,12 +131,12 @@ func (c *Context) register(ctx context.Context, ds compute.DataSource, view stri
 // files at path, or nil when the local context cannot read it.
 func localSchema(ctx context.Context, files fsys.FileSystem, ds compute.DataSource, path string) *compute.Schema {
 	ds.Path = path
-	sc, err := local.Open(local.SkipLevelScan(ctx), files, ds)
+	sc, err := formats.Open(formats.SkipLevelScan(ctx), files, ds)
 	if err != nil {
 		return nil
 	}
 	defer sc.Close()
-	s, err := local.SchemaOf(sc.Schema())
+	s, err := formats.SchemaOf(sc.Schema())
 	if err != nil {
 		return nil
 	}
