@@ -282,3 +282,13 @@ func Columns(e Expr) []string {
 	})
 	return out
 }
+
+// RLabel formats a number as a factor label: integers without a decimal
+// point (as R's as.character), other numbers in their shortest exact form
+// (as Spark's CAST(x AS STRING) for plain decimals such as 2.5).
+func RLabel(x float64) string {
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}

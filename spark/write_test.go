@@ -12,12 +12,13 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 	"github.com/rxspark/rxspark/spark/sparktest"
 )
 
 func mustParse(t *testing.T, src string) compute.Expr {
 	t.Helper()
-	e, err := compute.ParseExpr(src)
+	e, err := rexpr.Parse(src)
 	if err != nil {
 		t.Fatalf("parse %q: %v", src, err)
 	}
