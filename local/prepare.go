@@ -20,7 +20,7 @@ type Stats struct {
 	Opens int64
 	// LevelScans is the number of passes made over string columns of
 	// Parquet or Arrow IPC sources to find their factor levels (sources
-	// whose files do not record them); at most one per Open.
+	// whose files do not record them): one per Open of such a source.
 	LevelScans int64
 	// Passes is the number of passes run.
 	Passes int64

@@ -82,16 +82,10 @@ func grow[T any](b []T, n int) []T {
 // WithLevelScanCounter makes the scanners opened with ctx count their level
 // scans (passes over string columns to find their levels) in n.
 func WithLevelScanCounter(ctx context.Context, n *atomic.Int64) context.Context {
-	return withLevelScanCounter(ctx, n)
+	return context.WithValue(ctx, levelScanKey{}, n)
 }
 
 type levelScanKey struct{}
-
-// withLevelScanCounter makes the scanners opened with ctx count their level
-// scans in n.
-func withLevelScanCounter(ctx context.Context, n *atomic.Int64) context.Context {
-	return context.WithValue(ctx, levelScanKey{}, n)
-}
 
 // levelScanCounter returns the counter of level scans attached to ctx, or
 // nil. Scanners keep it from Open, so that a level scan put off to a Scan
