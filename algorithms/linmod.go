@@ -95,13 +95,14 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	if err != nil {
 		return nil, err
 	}
+	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
 		return nil, err
 	}
 	mp := d.newPass("linmod", sel, d.response, sel.weight)
-	agg, err := cc.Run(ctx, src, mp.Pass())
+	agg, err := a.src.Run(ctx, mp.Pass())
 	if err != nil {
 		return nil, err
 	}

@@ -435,12 +435,15 @@ func atomCov(v *compute.SSCPValue, a, b int) float64 {
 type analysis struct {
 	f      *formula.Formula
 	cc     compute.ComputeContext
+	src    compute.Prepared // opened once for every pass; the caller closes it
 	sel    *selection
 	schema *compute.Schema
 }
 
-// prepare parses the formula and the shared options and fetches the schema
-// of src from the compute context, before any data is read.
+// prepare parses the formula and the shared options and prepares src on the
+// compute context (files listed, schema and factor levels resolved, once for
+// all the analysis's passes), before any data is read. The caller closes
+// a.src.
 func prepare(ctx context.Context, formulaText string, src compute.DataSource, o *Options) (*analysis, error) {
 	f, err := formula.Parse(formulaText)
 	if err != nil {
@@ -450,11 +453,11 @@ func prepare(ctx context.Context, formulaText string, src compute.DataSource, o 
 	if a.sel, err = newSelection(o); err != nil {
 		return nil, err
 	}
-	s, err := a.cc.Schema(ctx, src)
-	if err != nil {
+	if a.src, err = compute.Prepare(ctx, a.cc, src); err != nil {
 		return nil, err
 	}
-	if a.schema, err = a.sel.schema(s); err != nil {
+	if a.schema, err = a.sel.schema(a.src.Schema()); err != nil {
+		a.src.Close()
 		return nil, err
 	}
 	return a, nil

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 	"github.com/rxspark/rxspark/local"
 )
 
@@ -120,7 +121,7 @@ func checkLinearPredictor(t *testing.T, newCC func() compute.ComputeContext) {
 			}
 			t.Logf("η = %s", eta)
 			// The expression prints and parses back to the same tree.
-			if back, err := compute.ParseExpr(eta.String()); err != nil || back.String() != eta.String() {
+			if back, err := rexpr.Parse(eta.String()); err != nil || back.String() != eta.String() {
 				t.Errorf("η does not parse back: %v", err)
 			}
 			fit := compute.Col{Name: "fit_" + c.Name}

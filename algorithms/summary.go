@@ -113,6 +113,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	if err != nil {
 		return nil, err
 	}
+	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	terms := f.Terms
 	if f.Dot {
@@ -163,7 +164,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	}
 	countH := b.Count(sel.weight)
 	p := b.Pass()
-	agg, err := cc.Run(ctx, src, p)
+	agg, err := a.src.Run(ctx, p)
 	if err != nil {
 		return nil, err
 	}

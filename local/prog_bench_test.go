@@ -11,6 +11,7 @@ import (
 	"time"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 	"github.com/rxspark/rxspark/internal/datagen"
 	"github.com/rxspark/rxspark/local"
 )
@@ -59,7 +60,7 @@ func benchCols() []compute.Expr {
 }
 
 func mustParse(b *testing.B, src string) compute.Expr {
-	e, err := compute.ParseExpr(src)
+	e, err := rexpr.Parse(src)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,11 +13,12 @@ import (
 
 	compute "github.com/rxspark/rxspark/context"
 	"github.com/rxspark/rxspark/context/computetest"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 func mustParse(t *testing.T, src string) compute.Expr {
 	t.Helper()
-	e, err := compute.ParseExpr(src)
+	e, err := rexpr.Parse(src)
 	if err != nil {
 		t.Fatalf("parse %q: %v", src, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // Coverage checks that the passes and the oracle cover the language: every
@@ -163,7 +164,7 @@ func isOperator(name string) bool {
 // calls reports whether one of the expressions calls fn.
 func calls(exprs []string, fn string) bool {
 	for _, src := range exprs {
-		e, err := compute.ParseExpr(src)
+		e, err := rexpr.Parse(src)
 		if err != nil {
 			continue
 		}

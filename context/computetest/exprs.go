@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // exprTests is the checklist of the expression language: for every
@@ -141,7 +142,7 @@ func exprPass(name string, exprs []string, s *compute.Schema, known map[string]s
 		if _, ok := known[src]; ok {
 			continue
 		}
-		e, err := compute.ParseExpr(src)
+		e, err := rexpr.Parse(src)
 		if err != nil {
 			return nil, fmt.Errorf("test expression %q: %w", src, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // Shorthands for building expressions.
@@ -282,7 +283,7 @@ func aggPasses() ([]NamedPass, error) {
 		for _, list := range lists {
 			var args []compute.Expr
 			for _, a := range list {
-				e, err := compute.ParseExpr(a)
+				e, err := rexpr.Parse(a)
 				if err != nil {
 					return nil, fmt.Errorf("aggregate %s: test expression %q: %w", k, a, err)
 				}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 var writeRInput = flag.Bool("write-rcheck-input", false,
@@ -100,7 +101,7 @@ func TestOracleMatchesR(t *testing.T) {
 			if rv.typ == "error" {
 				t.Skipf("R cannot evaluate it (%s)", strings.Join(rv.vals, " "))
 			}
-			e, err := compute.ParseExpr(src)
+			e, err := rexpr.Parse(src)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,17 @@
-package compute
+// Package rexpr parses rxspark's R-like expression language — arithmetic,
+// comparisons, &, |, !, %in%, ifelse, the math functions of
+// [compute.Functions], factor(x, levels = c(...)) — into the expression
+// trees ([compute.Expr]) that passes carry. Users write such text in row
+// selections, transforms and weights; the formula parser (package
+// algorithms/formula) builds on the [Parser]'s tokens. The compute contexts
+// never parse: they receive trees.
+//
+//	e, err := rexpr.Parse(`ArrDelay > 15 & DayOfWeek %in% c("Sat", "Sun")`)
+//	var se *rexpr.SyntaxError
+//	if errors.As(err, &se) {
+//		fmt.Println(se.Caret()) // the text with a caret under the problem
+//	}
+package rexpr
 
 import (
 	"fmt"
@@ -6,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	compute "github.com/rxspark/rxspark/context"
 )
 
 // SyntaxError is a parse error of an expression or a formula: the text, the
@@ -272,9 +287,10 @@ func describe(t Token) string {
 	return fmt.Sprintf("%q", t.Text)
 }
 
-// ParseExpr parses a complete expression in rxspark's R-like syntax, for
-// example `ArrDelay > 15 & DayOfWeek %in% c("Sat", "Sun")`.
-func ParseExpr(src string) (Expr, error) {
+// Parse parses a complete expression in rxspark's R-like syntax, for
+// example `ArrDelay > 15 & DayOfWeek %in% c("Sat", "Sun")`, into the
+// expression tree that passes carry ([compute.Expr]).
+func Parse(src string) (compute.Expr, error) {
 	p, err := NewParser(src)
 	if err != nil {
 		return nil, err
@@ -294,7 +310,7 @@ func ParseExpr(src string) (Expr, error) {
 
 // ParseExpr parses an expression at the current position, stopping before
 // the first token that cannot continue it (a `~`, `)` or `,`).
-func (p *Parser) ParseExpr() (Expr, error) { return p.parseOr() }
+func (p *Parser) ParseExpr() (compute.Expr, error) { return p.parseOr() }
 
 func (p *Parser) isOp(texts ...string) bool {
 	t := p.Peek()
@@ -309,7 +325,7 @@ func (p *Parser) isOp(texts ...string) bool {
 	return false
 }
 
-func (p *Parser) parseOr() (Expr, error) {
+func (p *Parser) parseOr() (compute.Expr, error) {
 	l, err := p.parseAnd()
 	if err != nil {
 		return nil, err
@@ -320,12 +336,12 @@ func (p *Parser) parseOr() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = Binary{Op: Or, L: l, R: r}
+		l = compute.Binary{Op: compute.Or, L: l, R: r}
 	}
 	return l, nil
 }
 
-func (p *Parser) parseAnd() (Expr, error) {
+func (p *Parser) parseAnd() (compute.Expr, error) {
 	l, err := p.parseNot()
 	if err != nil {
 		return nil, err
@@ -336,24 +352,24 @@ func (p *Parser) parseAnd() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = Binary{Op: And, L: l, R: r}
+		l = compute.Binary{Op: compute.And, L: l, R: r}
 	}
 	return l, nil
 }
 
-func (p *Parser) parseNot() (Expr, error) {
+func (p *Parser) parseNot() (compute.Expr, error) {
 	if p.isOp("!") {
 		p.Next()
 		x, err := p.parseNot()
 		if err != nil {
 			return nil, err
 		}
-		return Unary{Op: Not, X: x}, nil
+		return compute.Unary{Op: compute.Not, X: x}, nil
 	}
 	return p.parseCmp()
 }
 
-func (p *Parser) parseCmp() (Expr, error) {
+func (p *Parser) parseCmp() (compute.Expr, error) {
 	l, err := p.parseAdd()
 	if err != nil {
 		return nil, err
@@ -368,12 +384,12 @@ func (p *Parser) parseCmp() (Expr, error) {
 			t := p.Peek()
 			return nil, p.Errorf(t.Pos, "comparisons cannot be chained; use parentheses and & ")
 		}
-		return Binary{Op: BinaryOp(op.Text), L: l, R: r}, nil
+		return compute.Binary{Op: compute.BinaryOp(op.Text), L: l, R: r}, nil
 	}
 	return l, nil
 }
 
-func (p *Parser) parseAdd() (Expr, error) {
+func (p *Parser) parseAdd() (compute.Expr, error) {
 	l, err := p.parseMul()
 	if err != nil {
 		return nil, err
@@ -384,12 +400,12 @@ func (p *Parser) parseAdd() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = Binary{Op: BinaryOp(op.Text), L: l, R: r}
+		l = compute.Binary{Op: compute.BinaryOp(op.Text), L: l, R: r}
 	}
 	return l, nil
 }
 
-func (p *Parser) parseMul() (Expr, error) {
+func (p *Parser) parseMul() (compute.Expr, error) {
 	l, err := p.parseSpecial()
 	if err != nil {
 		return nil, err
@@ -400,12 +416,12 @@ func (p *Parser) parseMul() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		l = Binary{Op: BinaryOp(op.Text), L: l, R: r}
+		l = compute.Binary{Op: compute.BinaryOp(op.Text), L: l, R: r}
 	}
 	return l, nil
 }
 
-func (p *Parser) parseSpecial() (Expr, error) {
+func (p *Parser) parseSpecial() (compute.Expr, error) {
 	l, err := p.parseUnary()
 	if err != nil {
 		return nil, err
@@ -417,27 +433,27 @@ func (p *Parser) parseSpecial() (Expr, error) {
 			if err != nil {
 				return nil, err
 			}
-			l = In{X: l, Set: set}
+			l = compute.In{X: l, Set: set}
 			continue
 		}
 		r, err := p.parseUnary()
 		if err != nil {
 			return nil, err
 		}
-		l = Binary{Op: BinaryOp(op.Text), L: l, R: r}
+		l = compute.Binary{Op: compute.BinaryOp(op.Text), L: l, R: r}
 	}
 	return l, nil
 }
 
 // parseSet parses the right side of %in%: c(literal, ...) or one literal.
-func (p *Parser) parseSet() ([]Expr, error) {
+func (p *Parser) parseSet() ([]compute.Expr, error) {
 	t := p.Peek()
 	if t.Kind == TokName && t.Text == "c" && !t.Quoted {
 		p.Next()
 		if _, err := p.Expect(TokLParen, ""); err != nil {
 			return nil, err
 		}
-		var set []Expr
+		var set []compute.Expr
 		for p.Peek().Kind != TokRParen {
 			if len(set) > 0 {
 				if _, err := p.Expect(TokComma, ""); err != nil {
@@ -457,27 +473,27 @@ func (p *Parser) parseSet() ([]Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Expr{e}, nil
+	return []compute.Expr{e}, nil
 }
 
-func (p *Parser) parseLiteral() (Expr, error) {
+func (p *Parser) parseLiteral() (compute.Expr, error) {
 	t := p.Peek()
 	e, err := p.parseUnary()
 	if err != nil {
 		return nil, err
 	}
 	switch n := e.(type) {
-	case Num, Str, Bool, Null:
+	case compute.Num, compute.Str, compute.Bool, compute.Null:
 		return e, nil
-	case Unary:
-		if v, ok := n.X.(Num); ok && n.Op == Neg {
-			return Num{Value: -v.Value}, nil
+	case compute.Unary:
+		if v, ok := n.X.(compute.Num); ok && n.Op == compute.Neg {
+			return compute.Num{Value: -v.Value}, nil
 		}
 	}
 	return nil, p.Errorf(t.Pos, "%%in%% needs literal values, as in x %%in%% c(\"a\", \"b\")")
 }
 
-func (p *Parser) parseUnary() (Expr, error) {
+func (p *Parser) parseUnary() (compute.Expr, error) {
 	if p.isOp("-", "+") {
 		op := p.Next()
 		x, err := p.parseUnary()
@@ -487,15 +503,15 @@ func (p *Parser) parseUnary() (Expr, error) {
 		if op.Text == "+" {
 			return x, nil
 		}
-		if n, ok := x.(Num); ok {
-			return Num{Value: -n.Value}, nil
+		if n, ok := x.(compute.Num); ok {
+			return compute.Num{Value: -n.Value}, nil
 		}
-		return Unary{Op: Neg, X: x}, nil
+		return compute.Unary{Op: compute.Neg, X: x}, nil
 	}
 	return p.parsePow()
 }
 
-func (p *Parser) parsePow() (Expr, error) {
+func (p *Parser) parsePow() (compute.Expr, error) {
 	base, err := p.ParsePrimary()
 	if err != nil {
 		return nil, err
@@ -506,20 +522,20 @@ func (p *Parser) parsePow() (Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		return Binary{Op: Pow, L: base, R: exp}, nil
+		return compute.Binary{Op: compute.Pow, L: base, R: exp}, nil
 	}
 	return base, nil
 }
 
 // ParsePrimary parses a literal, a column name, a function call or a
 // parenthesised expression.
-func (p *Parser) ParsePrimary() (Expr, error) {
+func (p *Parser) ParsePrimary() (compute.Expr, error) {
 	t := p.Next()
 	switch t.Kind {
 	case TokNum:
-		return Num{Value: t.Num}, nil
+		return compute.Num{Value: t.Num}, nil
 	case TokStr:
-		return Str{Value: t.Text}, nil
+		return compute.Str{Value: t.Text}, nil
 	case TokLParen:
 		e, err := p.ParseExpr()
 		if err != nil {
@@ -533,33 +549,33 @@ func (p *Parser) ParsePrimary() (Expr, error) {
 		if !t.Quoted {
 			switch t.Text {
 			case "TRUE":
-				return Bool{Value: true}, nil
+				return compute.Bool{Value: true}, nil
 			case "FALSE":
-				return Bool{Value: false}, nil
+				return compute.Bool{Value: false}, nil
 			case "NA", "NA_real_", "NA_integer_", "NA_character_":
-				return Null{}, nil
+				return compute.Null{}, nil
 			case "NaN":
-				return Num{Value: math.NaN()}, nil
+				return compute.Num{Value: math.NaN()}, nil
 			case "Inf":
-				return Num{Value: math.Inf(1)}, nil
+				return compute.Num{Value: math.Inf(1)}, nil
 			}
 			if p.Peek().Kind == TokLParen {
 				return p.parseCall(t)
 			}
 		}
-		return Col{Name: t.Text}, nil
+		return compute.Col{Name: t.Text}, nil
 	case TokEOF:
 		return nil, p.Errorf(t.Pos, "unexpected end of input")
 	}
 	return nil, p.Errorf(t.Pos, "unexpected %s", describe(t))
 }
 
-func (p *Parser) parseCall(name Token) (Expr, error) {
+func (p *Parser) parseCall(name Token) (compute.Expr, error) {
 	p.Next() // (
 	if name.Text == "factor" {
 		return p.parseFactor(name)
 	}
-	var args []Expr
+	var args []compute.Expr
 	for p.Peek().Kind != TokRParen {
 		if len(args) > 0 {
 			if _, err := p.Expect(TokComma, ""); err != nil {
@@ -592,34 +608,34 @@ func (p *Parser) parseCall(name Token) (Expr, error) {
 		if len(args) < 3 || len(args)%2 == 0 {
 			return nil, p.Errorf(name.Pos, "case() takes pairs of (test, value) and a final default value")
 		}
-		c := Cond{}
+		c := compute.Cond{}
 		for i := 0; i+1 < len(args); i += 2 {
 			c.When = append(c.When, args[i])
 			c.Then = append(c.Then, args[i+1])
 		}
 		c.Else = args[len(args)-1]
-		if inner, ok := c.Else.(Cond); ok {
+		if inner, ok := c.Else.(compute.Cond); ok {
 			c.When = append(c.When, inner.When...)
 			c.Then = append(c.Then, inner.Then...)
 			c.Else = inner.Else
 		}
 		return c, nil
 	}
-	if _, ok := Functions[name.Text]; !ok {
-		return nil, p.Errorf(name.Pos, "unknown function %s(); known functions: %s", name.Text, strings.Join(FunctionNames(), ", "))
+	if _, ok := compute.Functions[name.Text]; !ok {
+		return nil, p.Errorf(name.Pos, "unknown function %s(); known functions: %s", name.Text, strings.Join(compute.FunctionNames(), ", "))
 	}
-	return Call{Fn: name.Text, Args: args}, nil
+	return compute.Call{Fn: name.Text, Args: args}, nil
 }
 
 // parseFactor parses the arguments of factor(x) and factor(x, levels =
 // c("a", "b")) (levels may also be given by position); number and logical
 // levels become their R labels.
-func (p *Parser) parseFactor(name Token) (Expr, error) {
+func (p *Parser) parseFactor(name Token) (compute.Expr, error) {
 	x, err := p.ParseExpr()
 	if err != nil {
 		return nil, err
 	}
-	args := []Expr{x}
+	args := []compute.Expr{x}
 	if p.Peek().Kind == TokComma {
 		p.Next()
 		if t := p.Peek(); t.Kind == TokName && p.toks[p.i+1].Kind == TokOp && p.toks[p.i+1].Text == "=" {
@@ -636,12 +652,12 @@ func (p *Parser) parseFactor(name Token) (Expr, error) {
 		}
 		for _, e := range set {
 			switch v := e.(type) {
-			case Str:
+			case compute.Str:
 				args = append(args, v)
-			case Num:
-				args = append(args, Str{Value: RLabel(v.Value)})
-			case Bool:
-				args = append(args, Str{Value: Bool{Value: v.Value}.String()})
+			case compute.Num:
+				args = append(args, compute.Str{Value: compute.RLabel(v.Value)})
+			case compute.Bool:
+				args = append(args, compute.Str{Value: compute.Bool{Value: v.Value}.String()})
 			default:
 				return nil, p.Errorf(at, "factor(): NA cannot be a level")
 			}
@@ -651,19 +667,5 @@ func (p *Parser) parseFactor(name Token) (Expr, error) {
 		return nil, err
 	}
 	_ = name
-	return Call{Fn: "factor", Args: args}, nil
-}
-
-// RLabel formats a number as a factor label: integers without a decimal
-// point (as R's as.character), other numbers in their shortest exact form
-// (as Spark's CAST(x AS STRING) for plain decimals such as 2.5). Negative
-// zero is "0", as in R.
-func RLabel(x float64) string {
-	if x == 0 {
-		return "0"
-	}
-	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(x, 'g', -1, 64)
+	return compute.Call{Fn: "factor", Args: args}, nil
 }

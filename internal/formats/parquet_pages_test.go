@@ -1,4 +1,4 @@
-package local
+package formats
 
 import (
 	"bytes"
@@ -27,6 +27,7 @@ import (
 	"github.com/apache/thrift/lib/go/thrift"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
 // pageCase is one way of writing the test file.
@@ -176,11 +177,11 @@ func (fs readAtFS) Open(ctx context.Context, path string) (File, error) {
 func scanAll(t *testing.T, path string, rows, workers int, noPages, noStream bool) map[string][]float64 {
 	t.Helper()
 	ctx := context.Background()
-	fsys := OS
+	var files FileSystem = fsys.OS
 	if noStream {
-		fsys = readAtFS{OS}
+		files = readAtFS{fsys.OS}
 	}
-	sc, err := openParquet(ctx, fsys, compute.Parquet(path))
+	sc, err := openParquet(ctx, files, compute.Parquet(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +364,7 @@ func corruptPages(t *testing.T, prefix string, c pageCase) {
 			t.Fatal(err)
 		}
 		ctx := context.Background()
-		sc, err := openParquet(ctx, OS, compute.Parquet(p))
+		sc, err := openParquet(ctx, fsys.OS, compute.Parquet(p))
 		if err != nil {
 			continue
 		}
@@ -396,7 +397,7 @@ func TestPageDecoderTruncated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a.parquet")
 	writePageFile(t, path, 60000, pageCase{codec: compress.Codecs.Snappy, pageSize: 64 << 10, nulls: "none"}, 3)
 	ctx := context.Background()
-	sc, err := openParquet(ctx, OS, compute.Parquet(path))
+	sc, err := openParquet(ctx, fsys.OS, compute.Parquet(path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +612,7 @@ func TestPageDecoderBadHeaders(t *testing.T) {
 // FuzzPageDecoder feeds arbitrary bytes to the page decoder as a column
 // chunk (DOUBLE, INT32, FLOAT or INT64; definition levels of 0 to 2 bits;
 // with or without Snappy; batches of 1 to 17 rows, sliced or copied): it
-// may return errors, never panic. `go test -fuzz FuzzPageDecoder ./local/`
+// may return errors, never panic. `go test -fuzz FuzzPageDecoder ./internal/formats/`
 // runs it; plain `go test` runs the seeds.
 func FuzzPageDecoder(f *testing.F) {
 	codec, err := compress.GetCodec(compress.Codecs.Snappy)

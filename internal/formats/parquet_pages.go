@@ -1,4 +1,4 @@
-package local
+package formats
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/thrift/lib/go/thrift"
 
+	"github.com/rxspark/rxspark/context/fsys"
 	"github.com/rxspark/rxspark/internal/snappyfast"
 )
 
@@ -236,6 +237,7 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 		return nil // inconsistent metadata: arrow-go's reader reports it
 	}
 	_, local := r.(localFile)
+	local = local || fsys.IsLocal(r)
 	c := &flatChunk{r: r, pos: cc.DataPageOffset(), phys: cc.Type(), maxDef: maxDef, bw: bits.Len16(uint16(maxDef)), window: 4 << 10, local: local}
 	if d := cc.DictionaryPageOffset(); cc.HasDictionaryPage() && d > 0 && d < c.pos {
 		c.pos = d // the chunk starts with its dictionary (as arrow-go's reader has it)
@@ -281,7 +283,8 @@ func (c *flatChunk) width() int {
 }
 
 // localFile is a File on the local disk, read with pread: the page decoder
-// streams pages from it.
+// streams pages from it (files of fsys.OS, see fsys.IsLocal, and test
+// readers).
 type localFile interface{ localFile() }
 
 // nextPage reads the next data page's header and prepares its values:

@@ -1,4 +1,4 @@
-package local
+package formats
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -43,6 +44,8 @@ type arrowScanner struct {
 	rows    int
 	total   int64
 	mu      sync.Mutex // guards levels computed by Scan (SkipLevelScan), and out
+	// levelScans counts computeLevels calls (Context.Stats), if not nil.
+	levelScans *atomic.Int64
 }
 
 func openArrow(ctx context.Context, fsys FileSystem, src compute.DataSource) (Scanner, error) {
@@ -50,7 +53,7 @@ func openArrow(ctx context.Context, fsys FileSystem, src compute.DataSource) (Sc
 	if err != nil {
 		return nil, err
 	}
-	s := &arrowScanner{fsys: fsys, rows: src.RowsPerRead, skipped: map[string]string{}}
+	s := &arrowScanner{fsys: fsys, rows: src.RowsPerRead, skipped: map[string]string{}, levelScans: levelScanCounter(ctx)}
 	s.files = make([]*arrowFile, len(infos))
 	err = forEachUnit(ctx, runtime.GOMAXPROCS(0), len(infos), func(ctx context.Context, _, i int) error {
 		af := &arrowFile{FileInfo: infos[i]}
@@ -351,6 +354,7 @@ func (s *arrowScanner) readStream(ctx context.Context, fi int, stats *ScanStats,
 // computeLevels reads the factor columns need of every batch and sets their
 // levels to their sorted distinct values.
 func (s *arrowScanner) computeLevels(ctx context.Context, need []int) error {
+	countLevelScan(s.levelScans)
 	workers := runtime.GOMAXPROCS(0)
 	sets := make([][]levelSet, workers)
 	for w := range sets {

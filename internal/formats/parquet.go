@@ -1,4 +1,4 @@
-package local
+package formats
 
 import (
 	"context"
@@ -567,6 +567,8 @@ type parquetScanner struct {
 	rows          int
 	total         int64
 	mu            sync.Mutex // guards levels computed by Scan (SkipLevelScan), and out
+	// levelScans counts computeLevels calls (Context.Stats), if not nil.
+	levelScans *atomic.Int64
 }
 
 func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (Scanner, error) {
@@ -579,7 +581,8 @@ func openParquet(ctx context.Context, fsys FileSystem, src compute.DataSource) (
 		return nil, err
 	}
 	s := &parquetScanner{fsys: fsys, files: files, rows: src.RowsPerRead, alloc: newPoolAllocator(),
-		groups: make([][]int64, len(files)), info: make([]pqFile, len(files)), skipped: map[string]string{}}
+		groups: make([][]int64, len(files)), info: make([]pqFile, len(files)), skipped: map[string]string{},
+		levelScans: levelScanCounter(ctx)}
 	kv := make([]map[string]string, len(files))
 	// Read the footers in parallel (HDFS round trips).
 	err = forEachUnit(ctx, runtime.GOMAXPROCS(0), len(files), func(ctx context.Context, _, i int) error {
@@ -748,6 +751,7 @@ func (s *parquetScanner) offered(name string) bool {
 // computeLevels reads the factor columns need of every file (in parallel
 // over row groups) and sets their levels to their sorted distinct values.
 func (s *parquetScanner) computeLevels(ctx context.Context, need []int) error {
+	countLevelScan(s.levelScans)
 	type unit struct{ file, group int }
 	var units []unit
 	for fi, groups := range s.groups {

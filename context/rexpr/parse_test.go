@@ -1,4 +1,4 @@
-package compute
+package rexpr
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	compute "github.com/rxspark/rxspark/context"
 )
 
 func TestParseExprPrecedence(t *testing.T) {
@@ -31,7 +33,7 @@ func TestParseExprPrecedence(t *testing.T) {
 		{"factor(k, c('b', 'a')) == 'a'", `factor(k, levels = c("b", "a")) == "a"`},
 	}
 	for _, c := range cases {
-		e, err := ParseExpr(c.src)
+		e, err := Parse(c.src)
 		if err != nil {
 			t.Errorf("%s: %v", c.src, err)
 			continue
@@ -40,7 +42,7 @@ func TestParseExprPrecedence(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", c.src, got, c.want)
 		}
 		// Rendering parses back to the same tree.
-		e2, err := ParseExpr(e.String())
+		e2, err := Parse(e.String())
 		if err != nil || !reflect.DeepEqual(e, e2) {
 			t.Errorf("%s: round trip %v, %v", c.src, e2, err)
 		}
@@ -48,15 +50,15 @@ func TestParseExprPrecedence(t *testing.T) {
 }
 
 func TestParseExprLiterals(t *testing.T) {
-	e, err := ParseExpr(`"a\"b\\c" == x`)
+	e, err := Parse(`"a\"b\\c" == x`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := e.(Binary).L.(Str).Value; s != `a"b\c` {
+	if s := e.(compute.Binary).L.(compute.Str).Value; s != `a"b\c` {
 		t.Errorf("string %q", s)
 	}
-	e, _ = ParseExpr("Inf")
-	if !math.IsInf(e.(Num).Value, 1) {
+	e, _ = Parse("Inf")
+	if !math.IsInf(e.(compute.Num).Value, 1) {
 		t.Errorf("Inf: %v", e)
 	}
 }
@@ -82,7 +84,7 @@ func TestParseExprErrors(t *testing.T) {
 		{"factor(x, levels = c(NA))", 19, "NA cannot be a level"},
 	}
 	for _, c := range cases {
-		_, err := ParseExpr(c.src)
+		_, err := Parse(c.src)
 		var se *SyntaxError
 		if !errors.As(err, &se) {
 			t.Errorf("%q: error %v, want a SyntaxError", c.src, err)
@@ -103,11 +105,11 @@ func FuzzParseExpr(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		e, err := ParseExpr(src)
+		e, err := Parse(src)
 		if err != nil {
 			return
 		}
-		if _, err := ParseExpr(e.String()); err != nil {
+		if _, err := Parse(e.String()); err != nil {
 			t.Errorf("%q renders as %q which does not parse: %v", src, e.String(), err)
 		}
 	})

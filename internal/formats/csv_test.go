@@ -1,4 +1,4 @@
-package local
+package formats
 
 import (
 	"context"
@@ -25,6 +25,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
 // csvMemFS is an in-memory FileSystem for tests: paths ending in "/" are
@@ -425,7 +426,7 @@ func TestCSVErrors(t *testing.T) {
 		t.Errorf("%v does not wrap ErrBadInput", err)
 	}
 	// A missing file wraps fs.ErrNotExist and names the path.
-	_, err = Open(context.Background(), OS, compute.CSV(filepath.Join(t.TempDir(), "nope.csv")))
+	_, err = Open(context.Background(), fsys.OS, compute.CSV(filepath.Join(t.TempDir(), "nope.csv")))
 	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "nope.csv") {
 		t.Errorf("missing file: %v", err)
 	}
@@ -477,7 +478,7 @@ func TestCSVDirectory(t *testing.T) {
 	write("notes.md", "junk")
 	stats := &ScanStats{}
 	var firsts sync.Map
-	sc, err := Open(context.Background(), OS, compute.CSV(dir))
+	sc, err := Open(context.Background(), fsys.OS, compute.CSV(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,7 +489,7 @@ func TestCSVDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab, _, err := csvCollect(t, OS, compute.CSV(dir), ScanOptions{RowsPerChunk: 1}, 0)
+	tab, _, err := csvCollect(t, fsys.OS, compute.CSV(dir), ScanOptions{RowsPerChunk: 1}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +505,7 @@ func TestCSVDirectory(t *testing.T) {
 	}
 	// A file with another header.
 	write("part-5.csv", "a,c\n1,2\n")
-	_, err = Open(context.Background(), OS, compute.CSV(dir))
+	_, err = Open(context.Background(), fsys.OS, compute.CSV(dir))
 	if err == nil || !strings.Contains(err.Error(), "part-5.csv") || !strings.Contains(err.Error(), "part-0.csv") {
 		t.Errorf("header mismatch: %v", err)
 	}
@@ -512,7 +513,7 @@ func TestCSVDirectory(t *testing.T) {
 	empty := t.TempDir()
 	os.WriteFile(filepath.Join(empty, "a.csv"), nil, 0o644)
 	os.WriteFile(filepath.Join(empty, "b.csv"), nil, 0o644)
-	if _, err := Open(context.Background(), OS, compute.CSV(empty)); err == nil || !strings.Contains(err.Error(), "empty") {
+	if _, err := Open(context.Background(), fsys.OS, compute.CSV(empty)); err == nil || !strings.Contains(err.Error(), "empty") {
 		t.Errorf("empty directory: %v", err)
 	}
 }
