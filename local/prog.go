@@ -833,7 +833,7 @@ func (m *machine) vec(s int) *vec {
 	if d.konst {
 		switch d.t {
 		case compute.Numeric:
-			return &vec{t: compute.Numeric, scalar: true, num: []float64{d.cnum}}
+			return &vec{t: compute.Numeric, scalar: true, num: []float64{d.cnum}, complete: d.cnum == d.cnum}
 		case compute.Logical:
 			return &vec{t: compute.Logical, scalar: true, lgl: []int8{d.clgl}}
 		case compute.Factor:

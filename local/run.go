@@ -41,6 +41,7 @@ type worker struct {
 	wbuf   []float64
 	rows   []int32
 	dense  []int32 // groupSet's table of key combinations
+	known  []int   // aggregate: the arguments known to be complete
 	keybuf strings.Builder
 	// sscpIfFinite's scratch, and per aggregate the chunks still to skip
 	sscpTmp  *compute.SSCPValue
@@ -319,6 +320,7 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 	// below drops rows with NaN or ±Inf, so one pass over the data (the
 	// evaluator's finiteness check) is saved.
 	raw := a.Kind == compute.AggSSCP && a.Weight == nil && a.Where == nil
+	w.known = w.known[:0] // the arguments known to be complete
 	for j, e := range a.Args {
 		var v *vec
 		var err error
@@ -335,6 +337,9 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 			return err
 		}
 		complete = complete && v.complete
+		if v.complete {
+			w.known = append(w.known, j)
+		}
 		args[j] = ev.materialize(v).asNum(ev)
 	}
 	var wt []float64
@@ -365,9 +370,13 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 		// positive and finite (and the arguments are checked below).
 		all = positiveFinite(wt[:n])
 	}
-	for _, col := range args {
+	for j, col := range args {
 		if !all || complete {
 			break
+		}
+		if len(w.known) > 0 && w.known[0] == j {
+			w.known = w.known[1:]
+			continue
 		}
 		all = kernel.AllFinite(col[:n])
 	}
@@ -655,12 +664,15 @@ func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerC
 }
 
 // positiveFinite reports whether every x is finite and greater than zero
-// (a usable weight).
+// (a usable weight): the vectorised finiteness test, then the minimum
+// (Go's min is branch-free, and NaN is excluded already).
 func positiveFinite(x []float64) bool {
-	ok := true
-	for _, v := range x {
-		// Branch-free: NaN fails v > 0, +Inf fails v-v == 0.
-		ok = ok && v > 0 && v-v == 0
+	if !kernel.AllFinite(x) {
+		return false
 	}
-	return ok
+	lo := math.Inf(1)
+	for _, v := range x {
+		lo = min(lo, v)
+	}
+	return lo > 0
 }
