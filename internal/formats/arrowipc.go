@@ -455,7 +455,7 @@ func (s *arrowScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx c
 			part := out.NewSlice(lo, hi)
 			stats.Rows.Add(hi - lo)
 			stats.Chunks.Add(1)
-			err := fn(ctx, Chunk{Index: index, Worker: w, Record: part, Source: af.Path, FirstLine: pos.row + lo})
+			err := fn(ctx, Chunk{Index: index, Worker: w, Record: part, Source: af.Path, FirstLine: pos.row + lo, FirstRow: pos.row + lo - 1})
 			part.Release()
 			if err != nil {
 				return err

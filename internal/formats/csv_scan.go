@@ -70,8 +70,9 @@ type csvBlock struct {
 	file      int
 	index     int
 	firstLine int64
-	rows      int  // non-blank records
-	quoted    bool // data holds quotes
+	firstRow  int64 // 0-based position in the file of the block's first record
+	rows      int   // non-blank records
+	quoted    bool  // data holds quotes
 }
 
 // Scan reads the files in order, calling fn for every chunk from
@@ -168,6 +169,7 @@ func (r *csvReader) file(ctx context.Context, fi int) error {
 		blockStart int
 		blockLine  int64 = 1
 		rows       int
+		fileRows   int64 // records in the blocks cut so far
 		quoted     bool
 		headerDone = !r.s.header
 		bomDone    bool
@@ -179,7 +181,7 @@ func (r *csvReader) file(ctx context.Context, fi int) error {
 
 	cut := func() error {
 		b := &csvBlock{buf: cur, data: cur.data[blockStart:pos:pos], file: fi, index: r.index,
-			firstLine: blockLine, rows: rows, quoted: quoted || r.s.allQuoted}
+			firstLine: blockLine, firstRow: fileRows, rows: rows, quoted: quoted || r.s.allQuoted}
 		cur.retain()
 		select {
 		case r.blocks <- b:
@@ -188,6 +190,7 @@ func (r *csvReader) file(ctx context.Context, fi int) error {
 			return context.Cause(ctx)
 		}
 		r.index++
+		fileRows += int64(rows)
 		blockStart, blockLine, rows, quoted = pos, line, 0, false
 		return nil
 	}
@@ -356,7 +359,7 @@ func (p *csvParser) deliver(ctx context.Context, b *csvBlock, worker int, fn fun
 		stats.BadLines.Add(bad)
 	}
 	f := &p.s.files[b.file]
-	if err := fn(ctx, Chunk{Index: b.index, Worker: worker, Record: rec, Source: f.path, FirstLine: b.firstLine}); err != nil {
+	if err := fn(ctx, Chunk{Index: b.index, Worker: worker, Record: rec, Source: f.path, FirstLine: b.firstLine, FirstRow: b.firstRow}); err != nil {
 		return err
 	}
 	stats.Rows.Add(rec.NumRows())

@@ -1039,7 +1039,7 @@ func (s *parquetScanner) readGroup(ctx context.Context, pw *pqWorker, u pqUnit, 
 		}
 		stats.Rows.Add(m)
 		stats.Chunks.Add(1)
-		err = fn(ctx, Chunk{Index: index, Worker: worker, Record: out, Source: path, FirstLine: line})
+		err = fn(ctx, Chunk{Index: index, Worker: worker, Record: out, Source: path, FirstLine: line, FirstRow: line - 1})
 		out.Release()
 		if err != nil {
 			return err

@@ -112,7 +112,7 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 		}
 		stats.Rows.Add(m)
 		stats.Chunks.Add(1)
-		err := fn(ctx, Chunk{Index: index, Worker: worker, Record: rec, Source: path, FirstLine: line})
+		err := fn(ctx, Chunk{Index: index, Worker: worker, Record: rec, Source: path, FirstLine: line, FirstRow: line - 1})
 		rec.Release()
 		if err != nil {
 			return err

@@ -54,6 +54,10 @@ type Chunk struct {
 	// number (CSV) or row number (other formats) of the chunk's first row.
 	Source    string
 	FirstLine int64
+	// FirstRow is the 0-based position of the chunk's first row among the
+	// rows of its file (Source): with the file's base name, the identity of
+	// a row that rowhash() hashes, the same in every compute context.
+	FirstRow int64
 }
 
 // ScanOptions control a scan.
