@@ -142,3 +142,40 @@ func BenchmarkRowHashFrom(b *testing.B) {
 		_ = RowHashFrom(fh, int64(i), 2)
 	}
 }
+
+// TestRowHashMatchesSparkRows checks RowHash against the values Spark gave
+// for the rows of a Parquet file (written by
+// spark/testdata/rmath/check_rmath_sql.py from _metadata.file_name and
+// _metadata.row_index through the compiled SQL of rowhash(7) and
+// rowhash(-3, x)).
+func TestRowHashMatchesSparkRows(t *testing.T) {
+	f, err := os.Open("../../spark/testdata/rmath/rowhash_spark.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	n := 0
+	for sc.Scan() {
+		p := strings.Split(sc.Text(), "\t")
+		row, _ := strconv.ParseInt(p[1], 10, 64)
+		x, _ := strconv.ParseFloat(p[2], 64)
+		want7, _ := strconv.ParseFloat(p[3], 64)
+		if got := RowHash(7, p[0], row); got != want7 {
+			t.Errorf("row %d: RowHash(7) = %v, Spark %v", row, got, want7)
+		}
+		got := RowHash(-3, p[0], row, x)
+		if p[4] == "None" {
+			if !math.IsNaN(got) {
+				t.Errorf("row %d: RowHash(-3, x=%v) = %v, Spark NULL", row, x, got)
+			}
+		} else if want, _ := strconv.ParseFloat(p[4], 64); got != want {
+			t.Errorf("row %d: RowHash(-3, x=%v) = %v, Spark %v", row, x, got, want)
+		}
+		n++
+	}
+	if n < 100 {
+		t.Errorf("%d rows", n)
+	}
+}
