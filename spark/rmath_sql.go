@@ -198,24 +198,8 @@ func (c *compiler) standardise(x, mean, sd sqlExpr) sqlExpr {
 // pnormSQL is rmath.Pnorm(x, mean, sd, lower, false).
 func (c *compiler) pnormSQL(x, mean, sd sqlExpr, lower bool) sqlExpr {
 	z := c.standardise(x, mean, sd)
-	y := fn("abs", z)
+	y := c.bind(fn("abs", z))
 	dt0, dt1 := dt01(lower)
-	// E = exp(-X²/2)·temp with X² split as in do_del (X = |z|: do_del(z)
-	// and do_del(|z|) give the same bits). trunc(16y)/16 is y - fmod(y,
-	// 1/16), exact, and without a cast that could overflow.
-	doDel := func(temp sqlExpr) sqlExpr {
-		xsq := sub(y, op(y, "%", lit(0.0625)))
-		del := mul(sub(y, xsq), add(y, xsq))
-		return mul(mul(fn("exp", mul(neg(xsq), mul(xsq, lit(0.5)))), fn("exp", neg(mul(del, lit(0.5))))), temp)
-	}
-	// swap_tail: for z > 0 the lower tail is 1 - E.
-	tail := func(e sqlExpr) sqlExpr {
-		hi, lo := sub(lit(1), e), e
-		if !lower {
-			hi, lo = lo, hi
-		}
-		return caseOf(&lo, cond{test(z, ">", lit(0)), hi})
-	}
 	// |z| <= 0.67448975.
 	xsq := mul(z, z)
 	a, b := coefs.PnormA, coefs.PnormB
@@ -226,31 +210,41 @@ func (c *compiler) pnormSQL(x, mean, sd sqlExpr, lower bool) sqlExpr {
 	}
 	const eps = 1.1102230246251565e-16 // DBL_EPSILON/2
 	tiny := div(mul(z, lit(a[3])), lit(b[3]))
-	temp1 := caseOf(&tiny, cond{test(y, ">", lit(eps)), div(mul(z, add(xnum, lit(a[3]))), add(xden, lit(b[3])))})
-	t1 := c.bind(temp1)
+	t1 := c.bind(caseOf(&tiny, cond{test(y, ">", lit(eps)), div(mul(z, add(xnum, lit(a[3]))), add(xden, lit(b[3])))}))
 	central := add(lit(0.5), t1)
 	if !lower {
 		central = sub(lit(0.5), t1)
 	}
-	// |z| <= sqrt(32).
+	// |z| <= sqrt(32): temp = C(y)/D(y).
 	cc, d := coefs.PnormC, coefs.PnormD
 	xnum, xden = mul(lit(cc[8]), y), y
 	for i := 0; i < 7; i++ {
 		xnum = mul(add(xnum, lit(cc[i])), y)
 		xden = mul(add(xden, lit(d[i])), y)
 	}
-	mid := tail(doDel(div(add(xnum, lit(cc[7])), add(xden, lit(d[7])))))
-	// Beyond, up to the underflow bounds.
+	tempMid := div(add(xnum, lit(cc[7])), add(xden, lit(d[7])))
+	// Beyond: temp = (1/sqrt(2π) - xsq·P(xsq)/Q(xsq))/y, xsq = 1/z².
 	p, q := coefs.PnormP, coefs.PnormQ
-	xsq = tdiv(lit(1), mul(z, z))
+	xsq = c.bind(tdiv(lit(1), mul(z, z)))
 	xnum, xden = mul(lit(p[5]), xsq), xsq
 	for i := 0; i < 4; i++ {
 		xnum = mul(add(xnum, lit(p[i])), xsq)
 		xden = mul(add(xden, lit(q[i])), xsq)
 	}
-	temp := div(mul(xsq, add(xnum, lit(p[4]))), add(xden, lit(q[4])))
-	temp = tdiv(sub(lit(m1Sqrt2Pi), temp), y)
-	far := tail(doDel(temp))
+	tempFar := tdiv(sub(lit(m1Sqrt2Pi), div(mul(xsq, add(xnum, lit(p[4]))), add(xden, lit(q[4])))), y)
+	temp := c.bind(caseOf(&tempFar, cond{test(y, "<=", lit(math.Sqrt(32))), tempMid}))
+	// do_del: cum = exp(-X²/2)·temp with X² split so that the exponent is
+	// exact (X = |z|: do_del(z) and do_del(|z|) give the same bits); the
+	// split point trunc(16X)/16 by a cast that cannot overflow where used.
+	x16 := c.bind(caseOf(&y, cond{test(y, "<", lit(1024)), div(sqlExpr{s: "CAST(CAST(" + mul(y, lit(16)).s + " AS BIGINT) AS DOUBLE)", layer: y.layer}, lit(16))}))
+	del := mul(sub(y, x16), add(y, x16))
+	cum := c.bind(mul(mul(fn("exp", mul(neg(x16), mul(x16, lit(0.5)))), fn("exp", neg(mul(del, lit(0.5))))), temp))
+	// swap_tail: for z > 0 the lower tail is 1 - cum.
+	hi, lo := sub(lit(1), cum), cum
+	if !lower {
+		hi, lo = lo, hi
+	}
+	tail := caseOf(&lo, cond{test(z, ">", lit(0)), hi})
 	var inFar sqlExpr
 	if lower {
 		inFar = op(test(lit(-38.4674), "<", z), "AND", test(z, "<", lit(8.2924)))
@@ -260,8 +254,7 @@ func (c *compiler) pnormSQL(x, mean, sd sqlExpr, lower bool) sqlExpr {
 	limit := caseOf(&dt0, cond{test(z, ">", lit(0)), dt1})
 	std := caseOf(&limit,
 		cond{test(y, "<=", lit(0.67448975)), central},
-		cond{test(y, "<=", lit(math.Sqrt(32))), mid},
-		cond{inFar, far})
+		cond{or(test(y, "<=", lit(math.Sqrt(32))), inFar), tail})
 	if z.s == x.s {
 		return caseOf(&std, cond{isNull(x), nullD})
 	}
