@@ -10,6 +10,7 @@ import (
 
 	"github.com/rxspark/rxspark/algorithms"
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 	"github.com/rxspark/rxspark/local"
 )
 
@@ -75,7 +76,7 @@ func TestUnparsableNumberWithExplicitType(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "bad.csv:4") {
 		t.Fatalf("error %v, want one naming bad.csv:4", err)
 	}
-	var se *compute.SyntaxError
+	var se *rexpr.SyntaxError
 	if errors.As(err, &se) {
 		t.Fatal("not a syntax error")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rxspark/rxspark/algorithms"
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 	"github.com/rxspark/rxspark/local"
 )
 
@@ -176,7 +177,7 @@ func TestDataStepBadInputFailsBeforeWriting(t *testing.T) {
 func TestTransformSyntaxErrorPosition(t *testing.T) {
 	_, err := algorithms.DataStep(context.Background(), compute.CSV(flights), compute.Output{},
 		&algorithms.DataStepOptions{Context: local.New(), Transforms: []string{"x = dep_delay +"}})
-	var se *compute.SyntaxError
+	var se *rexpr.SyntaxError
 	if !errors.As(err, &se) {
 		t.Fatalf("err = %v, want a syntax error", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"time"
 
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
 
 	compute "github.com/rxspark/rxspark/context"
@@ -73,13 +72,12 @@ type LinModResult struct {
 	// Passes is the number of data passes made (1).
 	Passes  int           `json:"passes"`
 	Elapsed time.Duration `json:"elapsed_ns"`
-}
 
-// aliasTol is the tolerance for collinearity: a column is aliased when the
-// part of its (centred) sum of squares not explained by the columns before
-// it is below aliasTol times its sum of squares, i.e. its R² on the earlier
-// columns exceeds 1 - aliasTol.
-const aliasTol = 1e-10
+	// design is the fitted model's structure: its factors' levels and
+	// coding, and the columns of the coefficient table after the intercept
+	// (what the linear predictor and Predict are built from).
+	design *design
+}
 
 // LinMod fits a linear model by weighted least squares in one pass over the
 // data (RevoScaleR's rxLinMod): the pass computes, per cell of the model's
@@ -97,20 +95,22 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	if err != nil {
 		return nil, err
 	}
+	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
 		return nil, err
 	}
-	agg, err := cc.Run(ctx, src, d.pass("linmod", sel.weight, sel))
+	mp := d.newPass("linmod", sel, d.response, sel.weight)
+	agg, err := a.src.Run(ctx, mp.Pass())
 	if err != nil {
 		return nil, err
 	}
-	if err := d.resolveLevels(agg); err != nil {
+	if err := d.resolveLevels(mp, agg); err != nil {
 		return nil, err
 	}
 	d.buildColumns()
-	cells, selected := d.cells(agg)
+	m, selected := d.moments(mp, agg)
 	res := &LinModResult{
 		Formula: f.Text, Response: f.ResponseName, Intercept: d.intercept, DropFirst: opts.DropFirst,
 		Data: src.String(), Context: cc.Name(), Passes: 1,
@@ -119,7 +119,6 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 		res.Weights = opts.Weights
 		res.WeightType = opts.WeightType.String()
 	}
-	m := d.assemble(cells)
 	res.NValid = m.n
 	res.NMissing = selected - m.n
 	res.SumWeights = m.w
@@ -130,36 +129,18 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 		return nil, fmt.Errorf("linmod %s: %w", f.Text, err)
 	}
 	res.Elapsed = time.Since(start)
+	res.design = d
 	return res, nil
 }
 
-// solve finalises the model from the moments of [X y].
+// solve finalises the model from the moments of [X y]: the weighted
+// least-squares fit (solveWLS), then σ² = RSS/df with df = n - rank (n the
+// number of rows, or the sum of the weights with frequency weights), the
+// coefficients' covariance σ²(XᵀWX)⁻¹, t values and p values, R² and F.
 func (res *LinModResult) solve(d *design, m moments, wt WeightType, weighted bool) error {
-	P := len(d.columns)
-	Q := P + 1
-	// The cross-product matrices: centred with an intercept, raw without.
-	A := make([]float64, Q*Q)
-	copy(A, m.c)
-	if !d.intercept {
-		for a := 0; a < Q; a++ {
-			for b := 0; b < Q; b++ {
-				A[a*Q+b] += m.w * m.mean[a] * m.mean[b]
-			}
-		}
-	}
-	// Aliasing: sweep the columns in order, skipping those whose residual
-	// sum of squares (given the kept ones) is negligible.
-	S := append([]float64(nil), A...)
-	aliased := make([]bool, P)
-	var kept []int
-	for k := 0; k < P; k++ {
-		orig := A[k*Q+k]
-		if orig <= 0 || S[k*Q+k] <= aliasTol*orig {
-			aliased[k] = true
-			continue
-		}
-		sweep(S, Q, k)
-		kept = append(kept, k)
+	fit, err := solveWLS(m, len(d.columns), d.intercept)
+	if err != nil {
+		return err
 	}
 	nObs := float64(m.n)
 	if weighted && wt == FWeights {
@@ -169,53 +150,18 @@ func (res *LinModResult) solve(d *design, m moments, wt WeightType, weighted boo
 	if d.intercept {
 		icpt = 1
 	}
-	rank := len(kept) + icpt
+	rank := fit.rank
 	df := nObs - float64(rank)
 	if df <= 0 {
 		return fmt.Errorf("%d observations for %d coefficients: no residual degrees of freedom", int64(nObs), rank)
 	}
-	yy := A[P*Q+P]
-	K := len(kept)
-	beta := make([]float64, K)
-	var V *mat.SymDense
-	rss := yy
-	if K > 0 {
-		XtX := mat.NewSymDense(K, nil)
-		Xty := mat.NewVecDense(K, nil)
-		for i, a := range kept {
-			for j, b := range kept {
-				if j >= i {
-					XtX.SetSym(i, j, A[a*Q+b])
-				}
-			}
-			Xty.SetVec(i, A[a*Q+P])
-		}
-		var chol mat.Cholesky
-		if ok := chol.Factorize(XtX); !ok {
-			return fmt.Errorf("the cross-product matrix is not positive definite (numerically singular)")
-		}
-		var b mat.VecDense
-		if err := chol.SolveVecTo(&b, Xty); err != nil {
-			return fmt.Errorf("solving the normal equations: %w", err)
-		}
-		V = mat.NewSymDense(K, nil)
-		if err := chol.InverseTo(V); err != nil {
-			return fmt.Errorf("inverting the cross-product matrix: %w", err)
-		}
-		for i := range beta {
-			beta[i] = b.AtVec(i)
-			rss -= beta[i] * Xty.AtVec(i)
-		}
-		res.ConditionNumber = 1 / chol.Cond()
-	}
-	if rss < 0 {
-		rss = 0
-	}
+	rss := fit.rss
 	sigma2 := rss / df
 	res.ResidualSS = rss
 	res.Sigma = math.Sqrt(sigma2)
 	res.DFResidual = df
 	res.Rank = rank
+	res.ConditionNumber = fit.rcond
 	tdist := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}
 	coef := func(name string, est, se float64) Coefficient {
 		c := Coefficient{Name: name, Estimate: fp(est), StdError: fp(se)}
@@ -229,55 +175,35 @@ func (res *LinModResult) solve(d *design, m moments, wt WeightType, weighted boo
 		return c
 	}
 	// Covariance of the estimates, intercept first.
-	n := K + icpt
-	cov := make([][]float64, n)
-	for i := range cov {
-		cov[i] = make([]float64, n)
-	}
-	for i := 0; i < K; i++ {
-		for j := 0; j < K; j++ {
-			cov[i+icpt][j+icpt] = sigma2 * V.At(i, j)
+	cov := make([][]float64, len(fit.unscaled))
+	for i, row := range fit.unscaled {
+		cov[i] = make([]float64, len(row))
+		for j, v := range row {
+			cov[i][j] = sigma2 * v
 		}
 	}
+	names := make([]string, 0, len(fit.coef))
 	if d.intercept {
-		// b0 = My - Σ Mj βj; Var(b0) = σ²(1/W + MᵀVM); Cov(b0, β) = -σ² V M.
-		b0 := m.mean[P]
-		vm := make([]float64, K)
-		for i, a := range kept {
-			b0 -= m.mean[a] * beta[i]
-		}
-		q := 1 / m.w
-		for i := 0; i < K; i++ {
-			for j, b := range kept {
-				vm[i] += V.At(i, j) * m.mean[b]
-			}
-		}
-		for i, a := range kept {
-			q += m.mean[a] * vm[i]
-		}
-		cov[0][0] = sigma2 * q
-		for i := 0; i < K; i++ {
-			cov[0][i+1] = -sigma2 * vm[i]
-			cov[i+1][0] = cov[0][i+1]
-		}
-		res.Coefficients = append(res.Coefficients, coef("(Intercept)", b0, math.Sqrt(cov[0][0])))
-		res.Aliased = append(res.Aliased, false)
+		names = append(names, "(Intercept)")
 	}
-	k := 0
-	for j, col := range d.columns {
-		if aliased[j] {
-			res.Coefficients = append(res.Coefficients, Coefficient{Name: col.name})
+	for _, col := range d.columns {
+		names = append(names, col.name)
+	}
+	k := 0 // index into cov
+	for j, name := range names {
+		if fit.aliased[j] {
+			res.Coefficients = append(res.Coefficients, Coefficient{Name: name})
 			res.Aliased = append(res.Aliased, true)
 			continue
 		}
-		res.Coefficients = append(res.Coefficients, coef(col.name, beta[k], math.Sqrt(cov[k+icpt][k+icpt])))
+		res.Coefficients = append(res.Coefficients, coef(name, fit.coef[j], math.Sqrt(cov[k][k])))
 		res.Aliased = append(res.Aliased, false)
 		k++
 	}
 	res.CovCoef = cov
 	// R², F: against the intercept-only model, or the zero model without an
 	// intercept (as R's summary.lm).
-	tss := yy
+	tss := fit.tss
 	if tss > 0 {
 		res.RSquared = 1 - rss/tss
 	}
@@ -291,34 +217,6 @@ func (res *LinModResult) solve(d *design, m moments, wt WeightType, weighted boo
 		res.FStatistic, res.FPValue = math.NaN(), math.NaN()
 	}
 	return nil
-}
-
-// sweep applies the sweep operator to pivot k of the symmetric n×n matrix s
-// (row-major), in place.
-func sweep(s []float64, n, k int) {
-	d := s[k*n+k]
-	for i := 0; i < n; i++ {
-		if i == k {
-			continue
-		}
-		f := s[i*n+k] / d
-		if f == 0 {
-			continue
-		}
-		for j := 0; j < n; j++ {
-			if j == k {
-				continue
-			}
-			s[i*n+j] -= f * s[k*n+j]
-		}
-	}
-	for i := 0; i < n; i++ {
-		if i != k {
-			s[i*n+k] /= d
-			s[k*n+i] /= d
-		}
-	}
-	s[k*n+k] = -1 / d
 }
 
 func fp(x float64) *float64 { return &x }

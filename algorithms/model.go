@@ -3,9 +3,6 @@ package algorithms
 import (
 	"context"
 	"fmt"
-	"math"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/rxspark/rxspark/algorithms/formula"
@@ -20,23 +17,6 @@ import (
 // per-cell aggregates: RevoScaleR's "no explicit dummy variables", and the
 // same single aggregate query on Spark.
 
-// factorVar is a factor in a model: a factor column (or expression) or a
-// numeric binned with F().
-type factorVar struct {
-	label  string
-	expr   compute.Expr
-	bin    *formula.Bin
-	levels []string // in code order
-	key    int      // index into the pass's keys
-	name   string   // label used in coefficient names (F(k) → F_k)
-}
-
-// part is a numeric part of model columns: a product of numeric variables.
-type part struct {
-	label string
-	expr  compute.Expr
-}
-
 // column is one column of the model matrix.
 type column struct {
 	name    string
@@ -46,22 +26,13 @@ type column struct {
 	levels  []int // level index of each factor that must hold (indicator)
 }
 
-// termSpec is a term after classification.
-type termSpec struct {
-	label   string
-	factors []int // factor indexes
-	part    int   // -1: none (pure factor term)
-	coding  []int // per factor: 1 contrasts (one level dropped), 2 indicators
-}
-
-// design is a linear model's structure: what the data pass computes and how
-// columns are built from it.
+// design is a linear model's structure: its terms classified against the
+// data, the columns of its model matrix, what its data pass computes and how
+// the columns are built from the pass's results.
 type design struct {
+	*termSet
 	f         *formula.Formula
 	response  compute.Expr
-	factors   []*factorVar
-	parts     []part // numeric parts; the response is atom len(parts)
-	terms     []termSpec
 	intercept bool
 	columns   []column
 	dropFirst bool
@@ -82,71 +53,11 @@ func newDesign(f *formula.Formula, schema *compute.Schema, dropFirst bool) (*des
 	if t != compute.Numeric && t != compute.Logical {
 		return nil, fmt.Errorf("response %s is a %s; a linear model needs a numeric response", f.ResponseName, t)
 	}
-	d := &design{f: f, response: f.Response, intercept: f.Intercept, dropFirst: dropFirst}
-	factorIdx := map[string]int{}
-	partIdx := map[string]int{}
-	for _, term := range f.Terms {
-		ts := termSpec{label: term.Label, part: -1}
-		var nums []formula.Var
-		for _, v := range term.Vars {
-			isFactor := v.Bin != nil
-			if !isFactor {
-				vt, err := compute.Check(v.Expr, schema)
-				if err != nil {
-					return nil, fmt.Errorf("term %s: %w", term.Label, err)
-				}
-				isFactor = vt == compute.Factor
-			}
-			if !isFactor {
-				nums = append(nums, v)
-				continue
-			}
-			i, ok := factorIdx[v.Label]
-			if !ok {
-				i = len(d.factors)
-				factorIdx[v.Label] = i
-				fv := &factorVar{label: v.Label, expr: v.Expr, bin: v.Bin, key: i, name: v.Label}
-				if v.Bin != nil {
-					fv.name = "F_" + strings.TrimSuffix(strings.TrimPrefix(v.Label, "F("), ")")
-					if c, ok := v.Expr.(compute.Col); ok {
-						fv.name = "F_" + c.Name
-					}
-					if vt, err := compute.Check(v.Expr, schema); err != nil {
-						return nil, fmt.Errorf("term %s: %w", term.Label, err)
-					} else if vt != compute.Numeric {
-						return nil, fmt.Errorf("term %s: F() needs a numeric variable, %s is %s", term.Label, v.Expr, vt)
-					}
-				} else if c, ok := v.Expr.(compute.Col); ok {
-					if fld, ok := schema.Lookup(c.Name); ok {
-						fv.levels = fld.Levels
-					}
-				}
-				d.factors = append(d.factors, fv)
-			}
-			ts.factors = append(ts.factors, i)
-		}
-		if len(nums) > 0 {
-			labels := make([]string, len(nums))
-			var e compute.Expr
-			for k, v := range nums {
-				labels[k] = v.Label
-				if e == nil {
-					e = v.Expr
-				} else {
-					e = compute.Binary{Op: compute.Mul, L: e, R: v.Expr}
-				}
-			}
-			label := strings.Join(labels, ":")
-			i, ok := partIdx[label]
-			if !ok {
-				i = len(d.parts)
-				partIdx[label] = i
-				d.parts = append(d.parts, part{label: label, expr: e})
-			}
-			ts.part = i
-		}
-		d.terms = append(d.terms, ts)
+	ts, err := classifyTerms(f.Terms, schema)
+	if err != nil {
+		return nil, err
 	}
+	d := &design{termSet: ts, f: f, response: f.Response, intercept: f.Intercept, dropFirst: dropFirst}
 	d.codeTerms()
 	return d, nil
 }
@@ -221,82 +132,58 @@ func (d *design) varPos(term, factor int) int {
 	return -1
 }
 
-// pass returns the model's data pass: keys for the factors, one SSCP over the
-// numeric parts and the response (per cell), and a count of the rows that
-// pass the row selection (to count missing observations).
-func (d *design) pass(name string, weight compute.Expr, sel *selection) *compute.Pass {
-	p := &compute.Pass{Name: name}
-	sel.apply(p)
-	for _, fv := range d.factors {
-		kind := compute.KeyFactor
-		if fv.bin != nil {
-			kind = compute.KeyInt
-		}
-		p.Keys = append(p.Keys, compute.Key{Name: fv.label, Expr: fv.expr, Kind: kind})
+// modelPass is a data pass over a design and the handles to its results.
+// Callers may add aggregates to b before running b.Pass().
+type modelPass struct {
+	b *compute.PassBuilder
+	// sscp is, per cell of the model's factors, the weighted SSCP of the
+	// numeric parts followed by the response.
+	sscp compute.Handle[*compute.SSCPValue]
+	// count counts the rows that pass the row selection (unweighted).
+	count compute.Handle[*compute.CountValue]
+}
+
+// Pass returns the pass to run.
+func (mp *modelPass) Pass() *compute.Pass { return mp.b.Pass() }
+
+// newPass returns a data pass over the design: the call's transforms and
+// row selection, then the extra transforms (which may use the columns the
+// call's transforms define), keys for the factors, one SSCP of the numeric
+// parts and response (any numeric expression: the formula's response for
+// LinMod, a working response for IRLS) with weight (nil: unweighted), and
+// a count of the rows that pass the row selection (to count missing
+// observations).
+func (d *design) newPass(name string, sel *selection, response, weight compute.Expr, extra ...compute.Transform) *modelPass {
+	b := sel.builder(name).Transforms(extra...)
+	for _, k := range d.keys() {
+		b.Key(k)
 	}
 	args := make([]compute.Expr, 0, len(d.parts)+1)
 	for _, pt := range d.parts {
 		args = append(args, pt.expr)
 	}
-	args = append(args, d.response)
-	p.Aggs = []compute.Agg{
-		{Kind: compute.AggSSCP, Args: args, Weight: weight},
-		{Kind: compute.AggCount},
-	}
-	return p
+	args = append(args, response)
+	mp := &modelPass{b: b}
+	mp.sscp = b.SSCP(args, weight)
+	mp.count = b.Count(nil)
+	return mp
 }
 
-// resolveLevels fixes every factor's levels from the pass result: the
-// levels recorded in the data's metadata, else the observed levels sorted
-// (bytewise for factors, numerically for F() bins, from low to high with
-// every integer in between).
-func (d *design) resolveLevels(agg *compute.Aggregates) error {
+// resolveLevels fixes every factor's levels from the pass's results (see
+// termSet.resolveLevels); every factor must have a level.
+func (d *design) resolveLevels(mp *modelPass, agg *compute.Aggregates) error {
 	if len(agg.Sets) == 0 {
 		return fmt.Errorf("internal: pass returned no grouping set")
 	}
-	groups := agg.Sets[0].Groups
-	for k, fv := range d.factors {
-		if fv.bin != nil {
-			lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
-			for _, g := range groups {
-				if g.Key[k].Null {
-					continue
-				}
-				lo = min(lo, g.Key[k].Int)
-				hi = max(hi, g.Key[k].Int)
-			}
-			if fv.bin.Low != nil {
-				lo = int64(math.Floor(*fv.bin.Low))
-			}
-			if fv.bin.High != nil {
-				hi = int64(math.Floor(*fv.bin.High))
-			}
-			if lo > hi {
-				return fmt.Errorf("%s: no non-missing values to bin", fv.label)
-			}
-			if hi-lo > 100000 {
-				return fmt.Errorf("%s: %d levels from %d to %d is too many for F()", fv.label, hi-lo+1, lo, hi)
-			}
-			fv.levels = fv.levels[:0]
-			for v := lo; v <= hi; v++ {
-				fv.levels = append(fv.levels, strconv.FormatInt(v, 10))
-			}
-			continue
-		}
-		if fv.levels != nil {
-			continue
-		}
-		seen := map[string]bool{}
-		for _, g := range groups {
-			if !g.Key[k].Null {
-				seen[g.Key[k].Str] = true
-			}
-		}
-		for l := range seen {
-			fv.levels = append(fv.levels, l)
-		}
-		sort.Strings(fv.levels)
-		if len(fv.levels) == 0 {
+	if err := d.termSet.resolveLevels(mp.Pass(), agg); err != nil {
+		return err
+	}
+	for _, fv := range d.factors {
+		switch {
+		case len(fv.levels) > 0:
+		case fv.bin != nil:
+			return fmt.Errorf("%s: no non-missing values to bin", fv.label)
+		default:
 			return fmt.Errorf("factor %s has no non-missing values", fv.label)
 		}
 	}
@@ -385,7 +272,7 @@ type cell struct {
 }
 
 // cells maps the pass's groups to level indexes.
-func (d *design) cells(agg *compute.Aggregates) (valid []cell, selected int64) {
+func (d *design) cells(mp *modelPass, agg *compute.Aggregates) (valid []cell, selected int64) {
 	index := make([]map[string]int, len(d.factors))
 	for k, fv := range d.factors {
 		index[k] = map[string]int{}
@@ -394,9 +281,9 @@ func (d *design) cells(agg *compute.Aggregates) (valid []cell, selected int64) {
 		}
 	}
 	for _, g := range agg.Sets[0].Groups {
-		cnt := g.Values[1].(*compute.CountValue)
+		cnt := mp.count.Value(g)
 		selected += cnt.N
-		c := cell{levels: make([]int, len(d.factors)), v: g.Values[0].(*compute.SSCPValue), rows: cnt.N}
+		c := cell{levels: make([]int, len(d.factors)), v: mp.sscp.Value(g), rows: cnt.N}
 		ok := true
 		for k, fv := range d.factors {
 			kv := g.Key[k]
@@ -404,11 +291,7 @@ func (d *design) cells(agg *compute.Aggregates) (valid []cell, selected int64) {
 				ok = false
 				break
 			}
-			s := kv.Str
-			if fv.bin != nil {
-				s = strconv.FormatInt(kv.Int, 10)
-			}
-			i, found := index[k][s]
+			i, found := index[k][fv.level(kv)]
 			if !found {
 				ok = false
 				break
@@ -420,6 +303,16 @@ func (d *design) cells(agg *compute.Aggregates) (valid []cell, selected int64) {
 		}
 	}
 	return valid, selected
+}
+
+// moments returns the moments of [X y] over the rows of the pass's results
+// whose factors have levels of the model (see cells and assemble), and the
+// number of rows that passed the row selection. The levels must have been
+// resolved and the columns built (by an earlier pass, for every pass after
+// the first of an iterative fit).
+func (d *design) moments(mp *modelPass, agg *compute.Aggregates) (m moments, selected int64) {
+	cells, selected := d.cells(mp, agg)
+	return d.assemble(cells), selected
 }
 
 // moments is the weighted count, the column means and the centred
@@ -542,12 +435,15 @@ func atomCov(v *compute.SSCPValue, a, b int) float64 {
 type analysis struct {
 	f      *formula.Formula
 	cc     compute.ComputeContext
+	src    compute.Prepared // opened once for every pass; the caller closes it
 	sel    *selection
 	schema *compute.Schema
 }
 
-// prepare parses the formula and the shared options and fetches the schema
-// of src from the compute context, before any data is read.
+// prepare parses the formula and the shared options and prepares src on the
+// compute context (files listed, schema and factor levels resolved, once for
+// all the analysis's passes), before any data is read. The caller closes
+// a.src.
 func prepare(ctx context.Context, formulaText string, src compute.DataSource, o *Options) (*analysis, error) {
 	f, err := formula.Parse(formulaText)
 	if err != nil {
@@ -557,12 +453,98 @@ func prepare(ctx context.Context, formulaText string, src compute.DataSource, o 
 	if a.sel, err = newSelection(o); err != nil {
 		return nil, err
 	}
-	s, err := a.cc.Schema(ctx, src)
-	if err != nil {
+	if a.src, err = compute.Prepare(ctx, a.cc, src); err != nil {
 		return nil, err
 	}
-	if a.schema, err = a.sel.schema(s); err != nil {
+	if a.schema, err = a.sel.schema(a.src.Schema()); err != nil {
+		a.src.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// linearPredictor returns the linear predictor η = Σⱼ βⱼ·xⱼ (plus the
+// intercept) as an expression over the data's columns, for coefficients
+// coef in coefficient-table order: the intercept first when the model has
+// one, then one per column of the model matrix (d.columns, known once the
+// levels are resolved). Coefficients flagged in aliased (nil: none) are left
+// out, as R's predict does with NA coefficients.
+//
+// Each term contributes its numeric part times the coefficient of the cell
+// its factors are in: for a term with factors, nested conditionals on the
+// factors' level tests (`g == "a"`, `floor(x) == 3` for F(x)) give the
+// coefficient of that combination of levels, 0 for a level dropped by the
+// coding, and NA for a missing factor or a level the model does not have —
+// so η is NA on exactly the rows the fit would drop for its predictors.
+// Both compute contexts evaluate it (IRLS puts it in a transform with the
+// current coefficients as literals).
+func (d *design) linearPredictor(coef []float64, aliased []bool) (compute.Expr, error) {
+	icpt := 0
+	if d.intercept {
+		icpt = 1
+	}
+	if len(coef) != len(d.columns)+icpt {
+		return nil, fmt.Errorf("internal: %d coefficients for %d model columns", len(coef), len(d.columns)+icpt)
+	}
+	if aliased != nil && len(aliased) != len(coef) {
+		return nil, fmt.Errorf("internal: %d aliased flags for %d coefficients", len(aliased), len(coef))
+	}
+	skip := func(i int) bool { return aliased != nil && aliased[i] }
+	var eta compute.Expr
+	plus := func(e compute.Expr) {
+		if eta == nil {
+			eta = e
+		} else {
+			eta = compute.Binary{Op: compute.Add, L: eta, R: e}
+		}
+	}
+	if d.intercept && !skip(0) {
+		plus(compute.Num{Value: coef[0]})
+	}
+	for ti, t := range d.terms {
+		// The coefficient of each combination of the term's levels.
+		byLevels := map[string]float64{}
+		found := false
+		for j, col := range d.columns {
+			if col.term != ti || skip(j+icpt) {
+				continue
+			}
+			byLevels[fmt.Sprint(col.levels)] = coef[j+icpt]
+			found = true
+		}
+		if !found {
+			continue
+		}
+		var e compute.Expr
+		if len(t.factors) == 0 {
+			e = compute.Num{Value: byLevels[fmt.Sprint([]int{})]}
+		} else {
+			e = d.levelCond(t.factors, nil, byLevels)
+		}
+		if t.part >= 0 {
+			e = compute.Binary{Op: compute.Mul, L: d.parts[t.part].expr, R: e}
+		}
+		plus(e)
+	}
+	if eta == nil {
+		eta = compute.Num{Value: 0}
+	}
+	return eta, nil
+}
+
+// levelCond is the conditional over the levels of factors[len(chosen):]
+// (the earlier ones fixed at the level indexes chosen) whose leaves are the
+// coefficients byLevels gives each full combination (0 when absent) and
+// whose else branch is NA.
+func (d *design) levelCond(factors, chosen []int, byLevels map[string]float64) compute.Expr {
+	if len(chosen) == len(factors) {
+		return compute.Num{Value: byLevels[fmt.Sprint(chosen)]}
+	}
+	fv := d.factors[factors[len(chosen)]]
+	c := compute.Cond{Else: compute.Null{}}
+	for l, name := range fv.levels {
+		c.When = append(c.When, fv.test(name))
+		c.Then = append(c.Then, d.levelCond(factors, append(chosen[:len(chosen):len(chosen)], l), byLevels))
+	}
+	return c
 }

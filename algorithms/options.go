@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // WeightType says how a weight column is interpreted.
@@ -79,14 +80,14 @@ func newSelection(o *Options) (*selection, error) {
 		s.transforms = append(s.transforms, compute.Transform{Name: name, Expr: expr})
 	}
 	if o.RowSelection != "" {
-		e, err := compute.ParseExpr(o.RowSelection)
+		e, err := rexpr.Parse(o.RowSelection)
 		if err != nil {
 			return nil, fmt.Errorf("row selection: %w", err)
 		}
 		s.filter = e
 	}
 	if o.Weights != "" {
-		e, err := compute.ParseExpr(o.Weights)
+		e, err := rexpr.Parse(o.Weights)
 		if err != nil {
 			return nil, fmt.Errorf("weights: %w", err)
 		}
@@ -99,7 +100,7 @@ func newSelection(o *Options) (*selection, error) {
 func parseAssignment(s string) (string, compute.Expr, error) {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '=' && (i+1 >= len(s) || s[i+1] != '=') && (i == 0 || (s[i-1] != '!' && s[i-1] != '<' && s[i-1] != '>' && s[i-1] != '=')) {
-			lhs, err := compute.ParseExpr(s[:i])
+			lhs, err := rexpr.Parse(s[:i])
 			if err != nil {
 				return "", nil, err
 			}
@@ -107,12 +108,12 @@ func parseAssignment(s string) (string, compute.Expr, error) {
 			if !ok {
 				return "", nil, fmt.Errorf("left of = must be a column name, got %s", lhs)
 			}
-			rhs, err := compute.ParseExpr(s[i+1:])
+			rhs, err := rexpr.Parse(s[i+1:])
 			if err != nil {
 				// Report the position in the whole assignment.
-				var se *compute.SyntaxError
+				var se *rexpr.SyntaxError
 				if errors.As(err, &se) && se.Src == s[i+1:] {
-					return "", nil, &compute.SyntaxError{Src: s, Pos: se.Pos + i + 1, Msg: se.Msg}
+					return "", nil, &rexpr.SyntaxError{Src: s, Pos: se.Pos + i + 1, Msg: se.Msg}
 				}
 				return "", nil, err
 			}
@@ -120,6 +121,14 @@ func parseAssignment(s string) (string, compute.Expr, error) {
 		}
 	}
 	return "", nil, fmt.Errorf("want name = expression")
+}
+
+// builder starts a pass called name with the call's transforms and row
+// selection; the algorithm adds its keys and aggregates.
+func (s *selection) builder(name string) *compute.PassBuilder {
+	b := compute.NewPassBuilder(name)
+	b.Transforms(s.transforms...).Filter(s.filter)
+	return b
 }
 
 // apply adds the transforms and the row selection to a pass.

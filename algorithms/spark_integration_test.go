@@ -164,6 +164,11 @@ func TestSparkLinModAgreesWithLocal(t *testing.T) {
 				if q := sc.Stats().Queries - before.Queries; q != 1 {
 					t.Errorf("LinMod ran %d Spark queries, want exactly 1", q)
 				}
+				// The source is resolved once per analysis (and not at all
+				// when an earlier case registered it).
+				if s := sc.Stats().Schemas - before.Schemas; s > 1 {
+					t.Errorf("LinMod sent %d schema requests, want at most 1", s)
+				}
 				if rem.Context != "spark" {
 					t.Errorf("context %q", rem.Context)
 				}

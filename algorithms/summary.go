@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/rxspark/rxspark/algorithms/formula"
@@ -100,13 +97,6 @@ type SummaryResult struct {
 	Elapsed    time.Duration `json:"elapsed_ns"`
 }
 
-// summaryTerm is one classified term.
-type summaryTerm struct {
-	label   string
-	numeric int   // index into numerics, -1 if none
-	factors []int // factor indexes
-}
-
 // Summary computes descriptive statistics in one pass (RevoScaleR's
 // rxSummary): for each numeric term the mean, standard deviation (n-1
 // denominator), min, max and valid/missing counts (missing values are
@@ -123,6 +113,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	if err != nil {
 		return nil, err
 	}
+	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
 	terms := f.Terms
 	if f.Dot {
@@ -144,89 +135,36 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	if len(terms) == 0 {
 		return nil, fmt.Errorf("summary %s: no terms", f.Text)
 	}
-	// Classify variables.
-	var numerics []formula.Var
-	numIdx := map[string]int{}
-	var factors []formula.Var
-	facIdx := map[string]int{}
-	var sts []summaryTerm
-	for _, t := range terms {
-		st := summaryTerm{label: t.Label, numeric: -1}
-		var nums []formula.Var
-		for _, v := range t.Vars {
-			isFactor := v.Bin != nil
-			if !isFactor {
-				typ, err := compute.Check(v.Expr, schema)
-				if err != nil {
-					return nil, fmt.Errorf("term %s: %w", t.Label, err)
-				}
-				isFactor = typ == compute.Factor
-			}
-			if isFactor {
-				i, ok := facIdx[v.Label]
-				if !ok {
-					i = len(factors)
-					facIdx[v.Label] = i
-					factors = append(factors, v)
-				}
-				st.factors = append(st.factors, i)
-			} else {
-				nums = append(nums, v)
-			}
-		}
-		if len(nums) > 0 {
-			v := nums[0]
-			if len(nums) > 1 {
-				labels := make([]string, len(nums))
-				e := nums[0].Expr
-				for k, n := range nums {
-					labels[k] = n.Label
-					if k > 0 {
-						e = compute.Binary{Op: compute.Mul, L: e, R: n.Expr}
-					}
-				}
-				v = formula.Var{Label: strings.Join(labels, ":"), Expr: e}
-			}
-			i, ok := numIdx[v.Label]
-			if !ok {
-				i = len(numerics)
-				numIdx[v.Label] = i
-				numerics = append(numerics, v)
-			}
-			st.numeric = i
-		}
-		sts = append(sts, st)
+	ts, err := classifyTerms(terms, schema)
+	if err != nil {
+		return nil, err
 	}
+	factors, numerics := ts.factors, ts.parts
 	// The pass: keys for the factors, one grouping set per distinct factor
 	// combination plus the grand total; moments of every numeric term and a
 	// count.
-	p := &compute.Pass{Name: "summary"}
-	sel.apply(p)
-	for _, fv := range factors {
-		kind := compute.KeyFactor
-		if fv.Bin != nil {
-			kind = compute.KeyInt
-		}
-		p.Keys = append(p.Keys, compute.Key{Name: fv.Label, Expr: fv.Expr, Kind: kind})
+	b := sel.builder("summary")
+	for _, k := range ts.keys() {
+		b.Key(k)
 	}
-	p.Sets = [][]int{{}}
+	b.Set()
 	setOf := map[string]int{"": 0}
-	for _, st := range sts {
+	for _, st := range ts.terms {
 		if len(st.factors) == 0 {
 			continue
 		}
 		key := fmt.Sprint(st.factors)
 		if _, ok := setOf[key]; !ok {
-			setOf[key] = len(p.Sets)
-			p.Sets = append(p.Sets, append([]int(nil), st.factors...))
+			setOf[key] = b.Set(append([]int(nil), st.factors...)...)
 		}
 	}
-	for _, v := range numerics {
-		p.Aggs = append(p.Aggs, compute.Agg{Kind: compute.AggMoments, Args: []compute.Expr{v.Expr}, Weight: sel.weight})
+	moments := make([]compute.Handle[*compute.MomentsValue], len(numerics))
+	for i, v := range numerics {
+		moments[i] = b.Moments(v.expr, sel.weight)
 	}
-	countAgg := len(p.Aggs)
-	p.Aggs = append(p.Aggs, compute.Agg{Kind: compute.AggCount, Weight: sel.weight})
-	agg, err := cc.Run(ctx, src, p)
+	countH := b.Count(sel.weight)
+	p := b.Pass()
+	agg, err := a.src.Run(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -236,80 +174,21 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		res.Weights, res.WeightType = opts.Weights, opts.WeightType.String()
 	}
 	total := agg.Sets[0].Groups[0]
-	res.Selected = total.Values[countAgg].(*compute.CountValue).N
-	levelsOf := func(k int) []string {
-		fv := factors[k]
-		if c, ok := fv.Expr.(compute.Col); ok && fv.Bin == nil {
-			if fld, ok := schema.Lookup(c.Name); ok && fld.Levels != nil {
-				return fld.Levels
-			}
-		}
-		seen := map[string]bool{}
-		var out []string
-		var ints []int64
-		for si, set := range p.Sets {
-			for pos, ki := range set {
-				if ki != k {
-					continue
-				}
-				for _, g := range agg.Sets[si].Groups {
-					kv := g.Key[pos]
-					if kv.Null {
-						continue
-					}
-					s := kv.String()
-					if fv.Bin != nil {
-						s = strconv.FormatInt(kv.Int, 10)
-					}
-					if !seen[s] {
-						seen[s] = true
-						out = append(out, s)
-						ints = append(ints, kv.Int)
-					}
-				}
-			}
-		}
-		if fv.Bin != nil {
-			// Every integer from low to high.
-			if len(ints) == 0 {
-				return nil
-			}
-			lo, hi := ints[0], ints[0]
-			for _, v := range ints {
-				lo, hi = min(lo, v), max(hi, v)
-			}
-			if fv.Bin.Low != nil {
-				lo = int64(math.Floor(*fv.Bin.Low))
-			}
-			if fv.Bin.High != nil {
-				hi = int64(math.Floor(*fv.Bin.High))
-			}
-			out = out[:0]
-			for v := lo; v <= hi && v-lo < 100000; v++ {
-				out = append(out, strconv.FormatInt(v, 10))
-			}
-			return out
-		}
-		sort.Strings(out)
-		return out
-	}
-	keyStr := func(k int, kv compute.KeyValue) string {
-		if factors[k].Bin != nil {
-			return strconv.FormatInt(kv.Int, 10)
-		}
-		return kv.Str
+	res.Selected = countH.Value(total).N
+	if err := ts.resolveLevels(p, agg); err != nil {
+		return nil, err
 	}
 	count := func(g compute.Group) float64 {
-		c := g.Values[countAgg].(*compute.CountValue)
+		c := countH.Value(g)
 		if fw {
 			return c.W
 		}
 		return float64(c.N)
 	}
 	stats := func(name string, g compute.Group, i int) NumericSummary {
-		m := g.Values[i].(*compute.MomentsValue)
+		m := moments[i].Value(g)
 		ns := NumericSummary{Name: name, Mean: math.NaN(), StdDev: math.NaN(), Min: math.NaN(), Max: math.NaN()}
-		c := g.Values[countAgg].(*compute.CountValue)
+		c := countH.Value(g)
 		ns.ValidObs = m.N
 		ns.MissingObs = c.N - m.N
 		if fw {
@@ -329,7 +208,7 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		}
 		return ns
 	}
-	for _, st := range sts {
+	for _, st := range ts.terms {
 		set := setOf[fmt.Sprint(st.factors)]
 		if len(st.factors) == 0 {
 			set = 0
@@ -337,24 +216,24 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		gs := agg.Sets[set]
 		switch {
 		case len(st.factors) == 0:
-			res.Numeric = append(res.Numeric, stats(numerics[st.numeric].Label, total, st.numeric))
-		case st.numeric < 0 && len(st.factors) == 1:
+			res.Numeric = append(res.Numeric, stats(numerics[st.part].label, total, st.part))
+		case st.part < 0 && len(st.factors) == 1:
 			k := st.factors[0]
-			fs := FactorSummary{Name: factors[k].Label}
+			fs := FactorSummary{Name: factors[k].label}
 			counts := map[string]float64{}
 			rows := map[string]int64{}
 			var missingRows int64
 			for _, g := range gs.Groups {
-				n := g.Values[countAgg].(*compute.CountValue).N
+				n := countH.Value(g).N
 				if g.Key[0].Null {
 					fs.Missing += count(g)
 					missingRows += n
 					continue
 				}
-				counts[keyStr(k, g.Key[0])] += count(g)
-				rows[keyStr(k, g.Key[0])] += n
+				counts[factors[k].level(g.Key[0])] += count(g)
+				rows[factors[k].level(g.Key[0])] += n
 			}
-			for _, l := range levelsOf(k) {
+			for _, l := range factors[k].levels {
 				lc := LevelCount{Level: l, Count: counts[l]}
 				if fw {
 					r := rows[l]
@@ -369,12 +248,12 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		default:
 			names := make([]string, len(st.factors))
 			for j, k := range st.factors {
-				names[j] = factors[k].Label
+				names[j] = factors[k].label
 			}
 			var bg ByGroupSummary
 			var cs CrossSummary
-			if st.numeric >= 0 {
-				bg = ByGroupSummary{Name: st.label, Numeric: numerics[st.numeric].Label, Factors: names}
+			if st.part >= 0 {
+				bg = ByGroupSummary{Name: st.label, Numeric: numerics[st.part].label, Factors: names}
 			} else {
 				cs = CrossSummary{Name: st.label, Factors: names}
 			}
@@ -386,18 +265,18 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 						null = true
 						break
 					}
-					levels[j] = keyStr(k, g.Key[j])
+					levels[j] = factors[k].level(g.Key[j])
 				}
 				if null {
 					continue
 				}
-				if st.numeric >= 0 {
-					bg.Groups = append(bg.Groups, GroupStats{Levels: levels, NumericSummary: stats(numerics[st.numeric].Label, g, st.numeric)})
+				if st.part >= 0 {
+					bg.Groups = append(bg.Groups, GroupStats{Levels: levels, NumericSummary: stats(numerics[st.part].label, g, st.part)})
 				} else {
 					cs.Cells = append(cs.Cells, CellCount{Levels: levels, Count: count(g)})
 				}
 			}
-			if st.numeric >= 0 {
+			if st.part >= 0 {
 				res.ByGroup = append(res.ByGroup, bg)
 			} else {
 				res.Cross = append(res.Cross, cs)

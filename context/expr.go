@@ -282,3 +282,17 @@ func Columns(e Expr) []string {
 	})
 	return out
 }
+
+// RLabel formats a number as a factor label: integers without a decimal
+// point (as R's as.character), other numbers in their shortest exact form
+// (as Spark's CAST(x AS STRING) for plain decimals such as 2.5). Negative
+// zero is "0", as in R.
+func RLabel(x float64) string {
+	if x == 0 {
+		return "0"
+	}
+	if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}

@@ -1,12 +1,15 @@
-package compute
+package compute_test
 
 import (
 	"reflect"
 	"testing"
+
+	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 func TestTransformLevelsKnownUpFront(t *testing.T) {
-	s := &Schema{Fields: []Field{{Name: "g", Type: Factor, Levels: []string{"b", "a"}}, {Name: "h", Type: Factor}, {Name: "x", Type: Numeric}}}
+	s := &compute.Schema{Fields: []compute.Field{{Name: "g", Type: compute.Factor, Levels: []string{"b", "a"}}, {Name: "h", Type: compute.Factor}, {Name: "x", Type: compute.Numeric}}}
 	cases := map[string][]string{
 		"f = factor(h, levels = c('z', 'y'))": {"z", "y"},
 		"f = g":                               {"b", "a"},
@@ -15,17 +18,17 @@ func TestTransformLevelsKnownUpFront(t *testing.T) {
 		"f = ifelse(x > 1, 'p', 'q')":         nil,
 	}
 	for text, want := range cases {
-		e, err := ParseExpr(text[4:])
+		e, err := rexpr.Parse(text[4:])
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := &Pass{Transforms: []Transform{{Name: "f", Expr: e}}}
+		p := &compute.Pass{Transforms: []compute.Transform{{Name: "f", Expr: e}}}
 		out, err := p.Validate(s)
 		if err != nil {
 			t.Fatalf("%s: %v", text, err)
 		}
 		f, _ := out.Lookup("f")
-		if f.Type != Factor || !reflect.DeepEqual(f.Levels, want) {
+		if f.Type != compute.Factor || !reflect.DeepEqual(f.Levels, want) {
 			t.Errorf("%s: %v %v, want factor %v", text, f.Type, f.Levels, want)
 		}
 	}

@@ -11,28 +11,28 @@ import (
 
 	gohdfs "github.com/colinmarc/hdfs/v2"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
 // Stat describes one path.
-func (c *Client) Stat(ctx context.Context, name string) (local.FileInfo, error) {
+func (c *Client) Stat(ctx context.Context, name string) (fsys.FileInfo, error) {
 	p, render, err := c.resolve(name)
 	if err != nil {
-		return local.FileInfo{}, err
+		return fsys.FileInfo{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return local.FileInfo{}, wrap("stat", name, err)
+		return fsys.FileInfo{}, wrap("stat", name, err)
 	}
 	fi, err := c.c.Stat(p)
 	if err != nil {
-		return local.FileInfo{}, wrap("stat", name, err)
+		return fsys.FileInfo{}, wrap("stat", name, err)
 	}
-	return local.FileInfo{Path: render(p), Size: fi.Size(), IsDir: fi.IsDir()}, nil
+	return fsys.FileInfo{Path: render(p), Size: fi.Size(), IsDir: fi.IsDir()}, nil
 }
 
 // List returns the entries of a directory sorted by path, named in the
 // style of dir (plain path or hdfs:// URL).
-func (c *Client) List(ctx context.Context, dir string) ([]local.FileInfo, error) {
+func (c *Client) List(ctx context.Context, dir string) ([]fsys.FileInfo, error) {
 	p, render, err := c.resolve(dir)
 	if err != nil {
 		return nil, err
@@ -44,16 +44,16 @@ func (c *Client) List(ctx context.Context, dir string) ([]local.FileInfo, error)
 	if err != nil {
 		return nil, wrap("list", dir, err)
 	}
-	out := make([]local.FileInfo, len(entries))
+	out := make([]fsys.FileInfo, len(entries))
 	for i, e := range entries {
-		out[i] = local.FileInfo{Path: render(path.Join(p, e.Name())), Size: e.Size(), IsDir: e.IsDir()}
+		out[i] = fsys.FileInfo{Path: render(path.Join(p, e.Name())), Size: e.Size(), IsDir: e.IsDir()}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
 
-// Open opens a file for reading (local.FileSystem).
-func (c *Client) Open(ctx context.Context, name string) (local.File, error) {
+// Open opens a file for reading (fsys.FileSystem).
+func (c *Client) Open(ctx context.Context, name string) (fsys.File, error) {
 	f, err := c.OpenFile(ctx, name)
 	if err != nil {
 		return nil, err // not a typed nil in an interface

@@ -3,7 +3,7 @@
 // explicit address or from the Hadoop configuration in $HADOOP_CONF_DIR,
 // moves files (put, list, stat, remove, rename), stages local input files
 // content-addressed for the Spark context, and opens files as io.ReaderAt for
-// Parquet. A *Client is a local.FileSystem, so the local compute context
+// Parquet. A *Client is an fsys.FileSystem, so the local compute context
 // reads hdfs:// CSV and Parquet chunk by chunk through it (see Resolver).
 //
 // Paths are absolute HDFS paths ("/data/x.csv") or hdfs:// URLs

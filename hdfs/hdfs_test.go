@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
 func TestParseURL(t *testing.T) {
@@ -111,9 +111,9 @@ func TestForPath(t *testing.T) {
 func TestResolverLocalPaths(t *testing.T) {
 	r := Resolver(Config{Namenodes: []string{"127.0.0.1:1"}, DialTimeout: time.Second})
 	for _, p := range []string{"/tmp/x.csv", "rel/x.csv", "file:///tmp/x.csv"} {
-		fsys, err := r(context.Background(), p)
-		if err != nil || fsys != local.OS {
-			t.Errorf("%s: %v %v", p, fsys, err)
+		got, err := r(context.Background(), p)
+		if err != nil || got != fsys.OS {
+			t.Errorf("%s: %v %v", p, got, err)
 		}
 	}
 	start := time.Now()

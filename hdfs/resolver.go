@@ -6,10 +6,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
-var _ local.FileSystem = (*Client)(nil)
+var _ fsys.FileSystem = (*Client)(nil)
 
 // Pool keeps one client per namenode: hdfs://host:port/ URLs are served by
 // the namenode of their authority (see Config.ForPath), plain paths and
@@ -62,8 +62,8 @@ func (p *Pool) Close() error {
 	return errors.Join(errs...)
 }
 
-// Open opens a file on the namenode of name (local.FileSystem).
-func (p *Pool) Open(ctx context.Context, name string) (local.File, error) {
+// Open opens a file on the namenode of name (fsys.FileSystem).
+func (p *Pool) Open(ctx context.Context, name string) (fsys.File, error) {
 	c, err := p.Client(ctx, name)
 	if err != nil {
 		return nil, err
@@ -71,17 +71,17 @@ func (p *Pool) Open(ctx context.Context, name string) (local.File, error) {
 	return c.Open(ctx, name)
 }
 
-// Stat describes a path on the namenode of name (local.FileSystem).
-func (p *Pool) Stat(ctx context.Context, name string) (local.FileInfo, error) {
+// Stat describes a path on the namenode of name (fsys.FileSystem).
+func (p *Pool) Stat(ctx context.Context, name string) (fsys.FileInfo, error) {
 	c, err := p.Client(ctx, name)
 	if err != nil {
-		return local.FileInfo{}, err
+		return fsys.FileInfo{}, err
 	}
 	return c.Stat(ctx, name)
 }
 
-// List lists a directory on the namenode of dir (local.FileSystem).
-func (p *Pool) List(ctx context.Context, dir string) ([]local.FileInfo, error) {
+// List lists a directory on the namenode of dir (fsys.FileSystem).
+func (p *Pool) List(ctx context.Context, dir string) ([]fsys.FileInfo, error) {
 	c, err := p.Client(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -101,13 +101,13 @@ func (p *Pool) StageFile(ctx context.Context, localPath, stagingDir string) (str
 
 // Resolver returns a file-system resolver for local.FileSystems: hdfs://
 // paths go to HDFS through a Pool for cfg (the namenode of the URL's
-// authority, else that of cfg), other paths to the local disk (local.OS).
+// authority, else that of cfg), other paths to the local disk (fsys.OS).
 // The resolver's clients live as long as the process.
-func Resolver(cfg Config) func(ctx context.Context, path string) (local.FileSystem, error) {
+func Resolver(cfg Config) func(ctx context.Context, path string) (fsys.FileSystem, error) {
 	pool := NewPool(cfg)
-	return func(ctx context.Context, p string) (local.FileSystem, error) {
+	return func(ctx context.Context, p string) (fsys.FileSystem, error) {
 		if !IsURL(p) {
-			return local.OS, nil
+			return fsys.OS, nil
 		}
 		c, err := pool.Client(ctx, p)
 		if err != nil {

@@ -10,18 +10,18 @@ import (
 
 	gohdfs "github.com/colinmarc/hdfs/v2"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
-// This file makes HDFS a local.WritableFS, so that the local compute
+// This file makes HDFS a fsys.WritableFS, so that the local compute
 // context can write outputs (data steps, imports, merges) to hdfs:// paths.
 // Rename (ops.go) replaces a file or an empty directory at the target; the
 // output protocol of the local context checks for an existing output itself
 // and never renames onto a non-empty directory.
 
 var (
-	_ local.WritableFS = (*Client)(nil)
-	_ local.WritableFS = (*Pool)(nil)
+	_ fsys.WritableFS = (*Client)(nil)
+	_ fsys.WritableFS = (*Pool)(nil)
 )
 
 // Create creates a new file for writing; an existing file is an error
@@ -81,7 +81,7 @@ func (c *Client) RemoveAll(ctx context.Context, name string) error {
 	return nil
 }
 
-// Create creates a file on the namenode of name (local.WritableFS).
+// Create creates a file on the namenode of name (fsys.WritableFS).
 func (p *Pool) Create(ctx context.Context, name string) (io.WriteCloser, error) {
 	c, err := p.Client(ctx, name)
 	if err != nil {
@@ -91,7 +91,7 @@ func (p *Pool) Create(ctx context.Context, name string) (io.WriteCloser, error) 
 }
 
 // MkdirAll creates a directory and its parents on the namenode of dir
-// (local.WritableFS).
+// (fsys.WritableFS).
 func (p *Pool) MkdirAll(ctx context.Context, dir string) error {
 	c, err := p.Client(ctx, dir)
 	if err != nil {
@@ -101,7 +101,7 @@ func (p *Pool) MkdirAll(ctx context.Context, dir string) error {
 }
 
 // Rename moves a file or directory on the namenode of from
-// (local.WritableFS); both paths must be on the same namenode.
+// (fsys.WritableFS); both paths must be on the same namenode.
 func (p *Pool) Rename(ctx context.Context, from, to string) error {
 	a, err := p.cfg.ForPath(from)
 	if err != nil {
@@ -122,7 +122,7 @@ func (p *Pool) Rename(ctx context.Context, from, to string) error {
 }
 
 // RemoveAll deletes a path and everything under it on the namenode of name
-// (local.WritableFS).
+// (fsys.WritableFS).
 func (p *Pool) RemoveAll(ctx context.Context, name string) error {
 	c, err := p.Client(ctx, name)
 	if err != nil {

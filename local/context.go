@@ -15,6 +15,7 @@ import (
 	"time"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 // Context is the local compute context. The zero value is not usable: call
@@ -25,6 +26,7 @@ type Context struct {
 	resolve     func(ctx context.Context, path string) (FileSystem, error)
 	// mergeMem limits the in-memory side of a keyed merge (MergeMemory).
 	mergeMem int64
+	stats    counters
 }
 
 // Option configures a local context.
@@ -51,7 +53,9 @@ func RowsPerRead(n int) Option {
 
 // FileSystems sets how paths are mapped to file systems: resolve returns the
 // FileSystem for a path (the default serves local paths only and refuses
-// hdfs:// URLs unless an HDFS resolver is installed, see WithHDFS).
+// hdfs:// URLs). To read HDFS, install the resolver of package hdfs:
+//
+//	local.New(local.FileSystems(hdfs.Resolver(hdfs.Config{})))
 func FileSystems(resolve func(ctx context.Context, path string) (FileSystem, error)) Option {
 	return func(c *Context) { c.resolve = resolve }
 }
@@ -71,7 +75,7 @@ func init() {
 
 func defaultResolve(_ context.Context, path string) (FileSystem, error) {
 	if strings.HasPrefix(path, "hdfs://") {
-		return nil, fmt.Errorf("%s: no HDFS connection configured (use local.WithHDFS or --hdfs)", path)
+		return nil, fmt.Errorf("%s: no HDFS connection configured (create the local context with local.FileSystems(hdfs.Resolver(...)), or give the CLI --hdfs)", path)
 	}
 	return OS, nil
 }
@@ -91,7 +95,8 @@ func (c *Context) open(ctx context.Context, src compute.DataSource) (Scanner, er
 	if err != nil {
 		return nil, err
 	}
-	return Open(ctx, fsys, src)
+	c.stats.opens.Add(1)
+	return Open(formats.WithLevelScanCounter(ctx, &c.stats.levelScans), fsys, src)
 }
 
 // Schema returns the columns of src.
@@ -104,25 +109,16 @@ func (c *Context) Schema(ctx context.Context, src compute.DataSource) (*compute.
 	return SchemaOf(sc.Schema())
 }
 
-// Run executes a pass over src on the context's workers.
+// Run executes a pass over src on the context's workers. It opens src for
+// this pass alone: an analysis that makes several passes prepares the source
+// once instead (see Prepare).
 func (c *Context) Run(ctx context.Context, src compute.DataSource, p *compute.Pass) (*compute.Aggregates, error) {
-	sc, err := c.open(ctx, src)
+	ps, err := c.Prepare(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	defer sc.Close()
-	schema, err := SchemaOf(sc.Schema())
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.Validate(schema); err != nil {
-		return nil, err
-	}
-	rows := src.RowsPerRead
-	if rows == 0 {
-		rows = c.rowsPerRead
-	}
-	return runPass(ctx, sc, p, c.workers, rows)
+	defer ps.Close()
+	return ps.Run(ctx, p)
 }
 
 // startProgress reports the scan's progress to ctx's ProgressFunc until the

@@ -962,6 +962,9 @@ func (ev *evaluator) in(n compute.In) (*vec, error) {
 // are the labels seen, sorted (numerically for numbers).
 func (ev *evaluator) factor(a *vec, levelArgs []compute.Expr) *vec {
 	n := a.len()
+	if a.t == compute.Unknown {
+		n = 1 // factor(NA): one missing value for every row
+	}
 	labels := make([]string, 0, 8) // distinct labels, in first-seen order
 	index := map[string]int32{}
 	raw := make([]int32, n) // codes into labels

@@ -28,6 +28,8 @@ type worker struct {
 	pass    *compute.Pass
 	sets    [][]int
 	ev      *evaluator
+	prog    *program // the pass compiled for the current chunk schema
+	m       *machine
 	part    *partial
 	scratch kernel.Scratch
 	// per-chunk buffers
@@ -38,6 +40,8 @@ type worker struct {
 	gbuf   [][]float64
 	wbuf   []float64
 	rows   []int32
+	dense  []int32 // groupSet's table of key combinations
+	known  []int   // aggregate: the arguments known to be complete
 	keybuf strings.Builder
 	// sscpIfFinite's scratch, and per aggregate the chunks still to skip
 	sscpTmp  *compute.SSCPValue
@@ -75,7 +79,7 @@ type keyCol struct {
 }
 
 func (w *worker) evalKey(k compute.Key) (keyCol, error) {
-	v, err := w.ev.eval(k.Expr)
+	v, err := w.m.value(k.Expr)
 	if err != nil {
 		return keyCol{}, fmt.Errorf("group key %s: %w", k.Name, err)
 	}
@@ -99,12 +103,25 @@ func (w *worker) evalKey(k compute.Key) (keyCol, error) {
 		codes := make([]int32, len(x))
 		index := map[int64]int32{}
 		var vals []compute.KeyValue
+		// Small non-negative keys (cluster numbers, classes) are coded
+		// through an array instead of the map: small[b] is code+1.
+		var small [256]int32
 		for i, f := range x {
 			if f != f {
 				codes[i] = -1
 				continue
 			}
 			b := int64(math.Floor(f))
+			if uint64(b) < uint64(len(small)) {
+				c := small[b]
+				if c == 0 {
+					vals = append(vals, compute.KeyValue{Int: b})
+					c = int32(len(vals))
+					small[b] = c
+				}
+				codes[i] = c - 1
+				continue
+			}
 			c, ok := index[b]
 			if !ok {
 				c = int32(len(vals))
@@ -141,19 +158,22 @@ func (w *worker) chunk(c Chunk) error {
 	ev.reset(c.Record)
 	n := ev.n
 	p := w.pass
-	for _, t := range p.Transforms {
-		v, err := ev.eval(t.Expr)
+	if s := c.Record.Schema(); w.prog == nil || (w.prog.schema != s && !w.prog.schema.Equal(s)) {
+		prog, err := compileProgram(p, s)
 		if err != nil {
-			return fmt.Errorf("transform %s: %w", t.Name, err)
+			return err
 		}
-		ev.define(t.Name, v)
+		w.prog, w.m = prog, newMachine(prog, ev)
+	}
+	if err := w.m.exec(c.Record); err != nil {
+		return err
 	}
 	// Rows that pass the filter.
 	w.mask = grow(w.mask, n)
 	mask := w.mask
 	maskAll := true // every row passes
 	if p.Filter != nil {
-		v, err := ev.eval(p.Filter)
+		v, err := w.m.value(p.Filter)
 		if err != nil {
 			return fmt.Errorf("row selection: %w", err)
 		}
@@ -225,7 +245,17 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 		}
 		total *= radix[j]
 	}
-	local := map[uint64]int32{}
+	// The chunk's group of each key combination: a dense table when the
+	// combinations are few (dense[combo] is group+1), else a map.
+	var dense []int32
+	var local map[uint64]int32
+	if total <= denseGroups {
+		w.dense = grow(w.dense, int(total))
+		dense = w.dense
+		clear(dense)
+	} else {
+		local = map[uint64]int32{}
+	}
 	w.gstate[s] = w.gstate[s][:0]
 	for i := range codes {
 		if !mask[i] {
@@ -241,7 +271,14 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 			}
 			combo = combo*radix[j] + d
 		}
-		g, ok := local[combo]
+		var g int32
+		var ok bool
+		if dense != nil {
+			g = dense[combo] - 1
+			ok = g >= 0
+		} else {
+			g, ok = local[combo]
+		}
 		if !ok {
 			key := make([]compute.KeyValue, len(set))
 			for j, k := range set {
@@ -260,7 +297,11 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 			}
 			g = int32(len(w.gstate[s]))
 			w.gstate[s] = append(w.gstate[s], st)
-			local[combo] = g
+			if dense != nil {
+				dense[combo] = g + 1
+			} else {
+				local[combo] = g
+			}
 		}
 		codes[i] = g
 	}
@@ -279,24 +320,31 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 	// below drops rows with NaN or ±Inf, so one pass over the data (the
 	// evaluator's finiteness check) is saved.
 	raw := a.Kind == compute.AggSSCP && a.Weight == nil && a.Where == nil
+	w.known = w.known[:0] // the arguments known to be complete
 	for j, e := range a.Args {
+		var v *vec
+		var err error
 		if raw {
-			if vals, ok := ev.rawColumn(e); ok {
+			var vals []float64
+			if vals, v, err = w.m.rawColumn(e); err != nil {
+				return err
+			} else if vals != nil {
 				args[j] = vals
 				complete = false
 				continue
 			}
-		}
-		v, err := ev.eval(e)
-		if err != nil {
+		} else if v, err = w.m.value(e); err != nil {
 			return err
 		}
 		complete = complete && v.complete
+		if v.complete {
+			w.known = append(w.known, j)
+		}
 		args[j] = ev.materialize(v).asNum(ev)
 	}
 	var wt []float64
 	if a.Weight != nil {
-		v, err := ev.eval(a.Weight)
+		v, err := w.m.value(a.Weight)
 		if err != nil {
 			return fmt.Errorf("weight: %w", err)
 		}
@@ -304,7 +352,7 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 	}
 	var where []int8
 	if a.Where != nil {
-		v, err := ev.eval(a.Where)
+		v, err := w.m.value(a.Where)
 		if err != nil {
 			return fmt.Errorf("condition: %w", err)
 		}
@@ -317,9 +365,18 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 	if all && !complete && a.Kind == compute.AggSSCP && w.sscpIfFinite(i, args) {
 		return nil
 	}
-	for _, col := range args {
+	if where == nil && wt != nil && maskAll {
+		// Weighted, no filter: every row is used when every weight is
+		// positive and finite (and the arguments are checked below).
+		all = positiveFinite(wt[:n])
+	}
+	for j, col := range args {
 		if !all || complete {
 			break
+		}
+		if len(w.known) > 0 && w.known[0] == j {
+			w.known = w.known[1:]
+			continue
 		}
 		all = kernel.AllFinite(col[:n])
 	}
@@ -432,6 +489,10 @@ func (w *worker) sscpIfFinite(i int, cols [][]float64) bool {
 	return true
 }
 
+// denseGroups is the largest number of key combinations that groupSet
+// codes through a table rather than a map.
+const denseGroups = 1 << 16
+
 // sscpRetry is how many chunks sscpIfFinite leaves to the exact way after
 // one that had a missing value.
 const sscpRetry = 8
@@ -473,15 +534,41 @@ func accumulate(kind compute.AggKind, i int, states []*groupState, codes []int32
 			}
 			return
 		}
-		for k := 0; k < n; k++ {
-			v := group(k).vals[i].(*compute.CountValue)
+		dst := make([]*compute.CountValue, len(states))
+		for g, st := range states {
+			dst[g] = st.vals[i].(*compute.CountValue)
+		}
+		for k, c := range codes[:n] {
+			v := dst[c]
 			v.N++
 			v.W += weight(k)
 		}
 	case compute.AggSum:
-		x := cols[0]
-		for k := 0; k < n; k++ {
-			v := group(k).vals[i].(*compute.SumValue)
+		x := cols[0][:n]
+		if codes == nil {
+			v := states[0].vals[i].(*compute.SumValue)
+			v.N += int64(n)
+			sum := v.Sum
+			if w == nil {
+				for _, xv := range x {
+					sum += xv
+				}
+			} else {
+				w = w[:n]
+				for k, xv := range x {
+					sum += w[k] * xv
+				}
+			}
+			v.Sum = sum
+			return
+		}
+		dst := make([]*compute.SumValue, len(states))
+		for g, st := range states {
+			dst[g] = st.vals[i].(*compute.SumValue)
+		}
+		codes = codes[:n]
+		for k, c := range codes {
+			v := dst[c]
 			v.N++
 			v.Sum += weight(k) * x[k]
 		}
@@ -574,4 +661,18 @@ func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerC
 	agg.Rows = stats.Rows.Load()
 	agg.BadLines = stats.BadLines.Load()
 	return agg, nil
+}
+
+// positiveFinite reports whether every x is finite and greater than zero
+// (a usable weight): the vectorised finiteness test, then the minimum
+// (Go's min is branch-free, and NaN is excluded already).
+func positiveFinite(x []float64) bool {
+	if !kernel.AllFinite(x) {
+		return false
+	}
+	lo := math.Inf(1)
+	for _, v := range x {
+		lo = min(lo, v)
+	}
+	return lo > 0
 }

@@ -298,27 +298,6 @@ func describeFields(fs []compute.Field) string {
 	return strings.Join(parts, ", ")
 }
 
-// readDatasetMeta reads a dataset description file.
-func readDatasetMeta(ctx context.Context, fsys FileSystem, p string) (*compute.DatasetMeta, error) {
-	f, err := fsys.Open(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	var meta compute.DatasetMeta
-	if err := json.Unmarshal(b, &meta); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
-	}
-	if meta.Version != 1 {
-		return nil, fmt.Errorf("%s: unsupported version %d (want 1)", p, meta.Version)
-	}
-	return &meta, nil
-}
-
 // parquetSchema is the Arrow schema of the Parquet part files: no field
 // metadata (the levels live in the dataset description).
 func parquetSchema(fields []compute.Field) *arrow.Schema {

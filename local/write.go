@@ -122,6 +122,10 @@ type stepWorker struct {
 	fields []compute.Field
 	ev     *evaluator
 	rows   []int32
+	// the step's transforms and row selection compiled for the current
+	// chunk schema
+	prog *program
+	m    *machine
 }
 
 // chunk evaluates the step over one chunk and returns the output rows in
@@ -130,17 +134,21 @@ func (w *stepWorker) chunk(ch Chunk) ([]outCol, int, error) {
 	ev := w.ev
 	ev.reset(ch.Record)
 	n := ev.n
-	for _, t := range w.step.Transforms {
-		v, err := ev.eval(t.Expr)
+	if s := ch.Record.Schema(); w.prog == nil || (w.prog.schema != s && !w.prog.schema.Equal(s)) {
+		pass := &compute.Pass{Transforms: w.step.Transforms, Filter: w.step.Filter}
+		prog, err := compileProgram(pass, s)
 		if err != nil {
-			return nil, 0, fmt.Errorf("transform %s: %w", t.Name, err)
+			return nil, 0, err
 		}
-		ev.define(t.Name, v)
+		w.prog, w.m = prog, newMachine(prog, ev)
+	}
+	if err := w.m.exec(ch.Record); err != nil {
+		return nil, 0, err
 	}
 	var rows []int32 // every row without a filter
 	m := n
 	if w.step.Filter != nil {
-		v, err := ev.eval(w.step.Filter)
+		v, err := w.m.value(w.step.Filter)
 		if err != nil {
 			return nil, 0, fmt.Errorf("row selection: %w", err)
 		}
@@ -158,9 +166,12 @@ func (w *stepWorker) chunk(ch Chunk) ([]outCol, int, error) {
 		}
 	}
 	cols := make([]outCol, len(w.fields))
+	var err error
 	for i, f := range w.fields {
-		v, err := ev.column(f.Name)
-		if err != nil {
+		var v *vec
+		if slot, ok := w.prog.env[f.Name]; ok {
+			v = w.m.vec(slot)
+		} else if v, err = ev.column(f.Name); err != nil {
 			return nil, 0, err
 		}
 		v = ev.materialize(v)

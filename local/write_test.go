@@ -25,6 +25,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/schema"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 func writeTestFile(t *testing.T, path, content string) {
@@ -36,7 +37,7 @@ func writeTestFile(t *testing.T, path, content string) {
 
 func mustExpr(t *testing.T, src string) compute.Expr {
 	t.Helper()
-	e, err := compute.ParseExpr(src)
+	e, err := rexpr.Parse(src)
 	if err != nil {
 		t.Fatalf("%s: %v", src, err)
 	}

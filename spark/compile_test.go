@@ -9,20 +9,21 @@ import (
 	"testing"
 
 	compute "github.com/rxspark/rxspark/context"
-	"github.com/rxspark/rxspark/spark/sparktest"
+	"github.com/rxspark/rxspark/context/computetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden SQL files in testdata/golden")
 
-// fixtureKinds are the Spark types of the columns of sparktest.Random.
+// fixtureKinds are the Spark types of the columns of computetest.Random.
 var fixtureKinds = map[string]string{
 	"x": "double", "y": "double", "n": "integer", "g": "string", "h": "string", "b": "boolean",
-	"w": "double", "s": "string", "f32": "float", sparktest.WeirdName: "double",
+	"w": "double", "s": "string", "f32": "float", computetest.WeirdName: "double",
+	"id": "long", "e": "double", "e2": "double",
 }
 
-// fixtureView is the registered view of a sparktest.Random table, as
+// fixtureView is the registered view of a computetest.Random table, as
 // registerRelation builds it.
-func fixtureView(t *sparktest.Table) *sourceView {
+func fixtureView(t *computetest.Table) *sourceView {
 	sv := &sourceView{View: "rxspark_src_test", Schema: &compute.Schema{}}
 	for i, c := range t.Cols {
 		typ, conv := typeOfKind(fixtureKinds[c.Name])
@@ -34,8 +35,12 @@ func fixtureView(t *sparktest.Table) *sourceView {
 }
 
 func TestGoldenSQL(t *testing.T) {
-	sv := fixtureView(sparktest.Random(1, 1))
-	for _, np := range sparktest.Passes() {
+	sv := fixtureView(computetest.Random(1, 1))
+	passes, err := computetest.Passes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, np := range passes {
 		t.Run(np.Name, func(t *testing.T) {
 			if _, err := np.Pass.Validate(sv.Schema); err != nil {
 				t.Fatalf("invalid pass: %v", err)
@@ -70,7 +75,7 @@ func TestGoldenSQL(t *testing.T) {
 // in the SQL.
 func checkNoUserText(t *testing.T, sql string) {
 	t.Helper()
-	for _, s := range append([]string{sparktest.WeirdName, "DROP", "it's", "${", `\`}, sparktest.TrickyLevels...) {
+	for _, s := range append([]string{computetest.WeirdName, "DROP", "it's", "${", `\`}, computetest.TrickyLevels...) {
 		if strings.Contains(sql, s) {
 			t.Errorf("user text %q appears in the SQL", s)
 		}
@@ -81,7 +86,7 @@ func checkNoUserText(t *testing.T, sql string) {
 // columns it materialised.
 func exprSQL(t *testing.T, e compute.Expr) (string, []string) {
 	t.Helper()
-	c := newCompiler(fixtureView(sparktest.Random(1, 1)))
+	c := newCompiler(fixtureView(computetest.Random(1, 1)))
 	v, err := c.expr(e)
 	if err != nil {
 		t.Fatalf("%s: %v", e, err)
@@ -173,7 +178,7 @@ func posInf() float64 { return 1 / zero }
 var zero = 0.0
 
 func TestQuoting(t *testing.T) {
-	if got, want := quoteIdent(sparktest.WeirdName), "`a``; DROP TABLE t; --`"; got != want {
+	if got, want := quoteIdent(computetest.WeirdName), "`a``; DROP TABLE t; --`"; got != want {
 		t.Errorf("quoteIdent = %s, want %s", got, want)
 	}
 	for s, want := range map[string]string{

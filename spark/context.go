@@ -54,8 +54,13 @@ type Context struct {
 
 	queries  atomic.Int64
 	commands atomic.Int64
-	tags     atomic.Int64
-	closed   atomic.Bool
+	schemas  atomic.Int64
+	// registrations numbers the views of sources, so that a source
+	// registered again (after Forget) gets a new view and a prepared
+	// source keeps reading its own.
+	registrations atomic.Int64
+	tags          atomic.Int64
+	closed        atomic.Bool
 }
 
 var _ compute.ComputeContext = (*Context)(nil)
@@ -360,11 +365,16 @@ type Stats struct {
 	// Commands counts the other calls that ran a plan on the server
 	// (registering sources as views).
 	Commands int64
+	// Schemas counts the schema requests (AnalyzePlan) sent: one per source
+	// registered (a table, a query or a Parquet source; a CSV source's
+	// schema is sniffed on this machine) and one per Parquet input of a
+	// merge.
+	Schemas int64
 }
 
 // Stats returns the context's counters.
 func (c *Context) Stats() Stats {
-	return Stats{Queries: c.queries.Load(), Commands: c.commands.Load()}
+	return Stats{Queries: c.queries.Load(), Commands: c.commands.Load(), Schemas: c.schemas.Load()}
 }
 
 // ErrClosed is returned by a context after Close.
@@ -434,7 +444,11 @@ func (c *Context) Schema(ctx context.Context, src compute.DataSource) (*compute.
 	return sv.Schema, nil
 }
 
-// Run executes one pass over src as one Spark SQL query.
+// Run executes one pass over src as one Spark SQL query. The source is
+// registered as a view at its first use and the registration is reused
+// while the context lives (see Forget); an analysis that makes several
+// passes prepares the source instead (see Prepare), which also keeps its
+// view when the registration is forgotten.
 func (c *Context) Run(ctx context.Context, src compute.DataSource, p *compute.Pass) (*compute.Aggregates, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
@@ -443,6 +457,11 @@ func (c *Context) Run(ctx context.Context, src compute.DataSource, p *compute.Pa
 	if err != nil {
 		return nil, err
 	}
+	return c.runOn(ctx, sv, p)
+}
+
+// runOn executes one pass over a registered source.
+func (c *Context) runOn(ctx context.Context, sv *sourceView, p *compute.Pass) (*compute.Aggregates, error) {
 	if _, err := p.Validate(sv.Schema); err != nil {
 		return nil, err
 	}

@@ -10,11 +10,12 @@ import (
 	"strings"
 
 	compute "github.com/rxspark/rxspark/context"
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 // Delimited text is read so that Spark sees exactly what the local context
-// sees (local/csv*.go):
+// sees (internal/formats/csv*.go):
 //
 //   - The column names, types and levels are those of the local scanner,
 //     which sniffs the header and the first rows of the files (read through
@@ -53,8 +54,8 @@ type csvFileInfo struct {
 // scanner decides it (given, else tab for .tsv/.tab files or a first line
 // with tabs and no commas, else comma) and whether a quoted field spans
 // lines in the first rows.
-func sniffCSVFile(ctx context.Context, fsys local.FileSystem, path string, delim byte, rows int) (csvFileInfo, error) {
-	f, err := fsys.Open(ctx, path)
+func sniffCSVFile(ctx context.Context, files fsys.FileSystem, path string, delim byte, rows int) (csvFileInfo, error) {
+	f, err := files.Open(ctx, path)
 	if err != nil {
 		return csvFileInfo{}, fmt.Errorf("spark: open %s: %w", path, err)
 	}
@@ -131,11 +132,11 @@ func (c *Context) registerCSV(ctx context.Context, ds compute.DataSource, view s
 	opt := ds.CSV
 	lds := ds
 	lds.Path = loc.localPath
-	sc, err := local.Open(ctx, loc.fsys, lds)
+	sc, err := formats.Open(ctx, loc.fsys, lds)
 	if err != nil {
 		return nil, fmt.Errorf("spark: %w", err)
 	}
-	schema, err := local.SchemaOf(sc.Schema())
+	schema, err := formats.SchemaOf(sc.Schema())
 	sc.Close()
 	if err != nil {
 		return nil, fmt.Errorf("spark: %w", err)

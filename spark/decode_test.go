@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	compute "github.com/rxspark/rxspark/context"
-	"github.com/rxspark/rxspark/spark/sparktest"
+	"github.com/rxspark/rxspark/context/computetest"
 )
 
 // record builds a result batch: column j holds cols[j] (nil is NULL);
@@ -54,7 +54,7 @@ func record(t *testing.T, cols ...[]any) arrow.RecordBatch {
 }
 
 func TestDecodeGroupingSets(t *testing.T) {
-	sv := fixtureView(sparktest.Random(1, 1))
+	sv := fixtureView(computetest.Random(1, 1))
 	g := compute.Col{Name: "g"}
 	p := &compute.Pass{
 		Filter: compute.Binary{Op: compute.Gt, L: compute.Col{Name: "x"}, R: compute.Num{Value: 0}},
@@ -117,7 +117,7 @@ func TestDecodeGroupingSets(t *testing.T) {
 }
 
 func TestDecodeSSCP(t *testing.T) {
-	sv := fixtureView(sparktest.Random(1, 1))
+	sv := fixtureView(computetest.Random(1, 1))
 	x, y := compute.Col{Name: "x"}, compute.Col{Name: "y"}
 	p := &compute.Pass{Aggs: []compute.Agg{
 		{Kind: compute.AggSSCP, Args: []compute.Expr{compute.Num{Value: 1}, x, y}},

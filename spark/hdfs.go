@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
 )
 
 // hdfsFS is what the Spark context needs of HDFS: reading files as the
 // local context does (to sniff CSV types and read Parquet metadata, exactly
 // as a local pass would) and staging local files.
 type hdfsFS interface {
-	local.FileSystem
+	fsys.FileSystem
 	// StageFile uploads localPath under stagingDir, content-addressed, and
 	// returns its HDFS path; uploaded is false when it was there already.
 	StageFile(ctx context.Context, localPath, stagingDir string) (remotePath string, uploaded bool, err error)
@@ -57,7 +57,7 @@ func (c *Context) namenode() (string, error) {
 		dir = os.Getenv("HADOOP_CONF_DIR")
 	}
 	if dir == "" {
-		return "", errors.New("spark: no HDFS namenode configured (use WithHDFS or set HADOOP_CONF_DIR)")
+		return "", errors.New("spark: no HDFS namenode configured (use spark.WithHDFS or set HADOOP_CONF_DIR)")
 	}
 	fs, err := defaultFS(filepath.Join(dir, "core-site.xml"))
 	if err != nil {

@@ -12,8 +12,9 @@ import (
 	"testing"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/computetest"
+	"github.com/rxspark/rxspark/context/rexpr"
 	"github.com/rxspark/rxspark/internal/rmath"
-	"github.com/rxspark/rxspark/spark/sparktest"
 )
 
 // rmathTable reads the R reference values of internal/rmath (the
@@ -22,14 +23,14 @@ import (
 // is not (rxspark treats NaN and ±Inf as NA), and rh is rmath.RowHash(11,
 // "data.parquet", row, x), Spark's rowhash(11, x) of the row once written
 // as data.parquet.
-func rmathTable(t *testing.T) *sparktest.Table {
+func rmathTable(t *testing.T) *computetest.Table {
 	t.Helper()
 	f, err := os.Open("../internal/rmath/testdata/reference.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cols := []sparktest.Column{{Name: "fn", Type: compute.Factor}, {Name: "lower", Type: compute.Logical},
+	cols := []computetest.Column{{Name: "fn", Type: compute.Factor}, {Name: "lower", Type: compute.Logical},
 		{Name: "x", Type: compute.Numeric}, {Name: "m", Type: compute.Numeric}, {Name: "s", Type: compute.Numeric},
 		{Name: "want", Type: compute.Numeric}, {Name: "rh", Type: compute.Numeric}}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -63,7 +64,7 @@ func rmathTable(t *testing.T) *sparktest.Table {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return &sparktest.Table{Cols: cols}
+	return &computetest.Table{Cols: cols}
 }
 
 // TestRmathFunctions runs pnorm, qnorm, dnorm, lgamma, digamma and rowhash
@@ -76,7 +77,7 @@ func TestRmathFunctions(t *testing.T) {
 	tbl := rmathTable(t)
 	src := parquetSource(t, tbl, 1<<20)
 	parse := func(s string) compute.Expr {
-		e, err := compute.ParseExpr(s)
+		e, err := rexpr.Parse(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func TestRowhashNeedsParquet(t *testing.T) {
 	if err := os.WriteFile(path, []byte("x\n1\n2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e, _ := compute.ParseExpr("rowhash(1)")
+	e, _ := rexpr.Parse("rowhash(1)")
 	p := &compute.Pass{Name: "rowhash csv", Aggs: []compute.Agg{{Kind: compute.AggSum, Args: []compute.Expr{e}}}}
 	_, err := cc.Run(context.Background(), compute.CSV(path), p)
 	if err == nil || !strings.Contains(err.Error(), "rowhash needs a Parquet file source on Spark") {

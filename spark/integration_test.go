@@ -15,7 +15,7 @@ package spark
 //	                                    instead of being staged to HDFS
 //
 // Expected values are computed in Go from the same rows by
-// sparktest.Reference, an evaluator independent of both compute contexts.
+// computetest.Reference, an evaluator independent of both compute contexts.
 
 import (
 	"context"
@@ -31,7 +31,7 @@ import (
 	"time"
 
 	compute "github.com/rxspark/rxspark/context"
-	"github.com/rxspark/rxspark/spark/sparktest"
+	"github.com/rxspark/rxspark/context/computetest"
 )
 
 const tol = 1e-9
@@ -91,7 +91,7 @@ func newTestContext(t *testing.T, opts ...Option) *Context {
 // fileSource writes tbl as Parquet and returns a source for it that the
 // Spark server can read: staged to HDFS, or a file:// URL when Spark runs on
 // this machine. It skips when neither is possible.
-func parquetSource(t *testing.T, tbl *sparktest.Table, rowGroup int64) compute.DataSource {
+func parquetSource(t *testing.T, tbl *computetest.Table, rowGroup int64) compute.DataSource {
 	t.Helper()
 	if _, ok := hdfsOptions(); !ok && !localFiles() {
 		t.Skip("neither HDFS (RXSPARK_HDFS, HADOOP_CONF_DIR) nor RXSPARK_SPARK_LOCAL_FILES=1 is set")
@@ -105,12 +105,16 @@ func parquetSource(t *testing.T, tbl *sparktest.Table, rowGroup int64) compute.D
 
 // checkPasses runs every test pass over src in cc and compares with the
 // reference computed from tbl.
-func checkPasses(t *testing.T, cc compute.ComputeContext, src compute.DataSource, tbl *sparktest.Table) {
+func checkPasses(t *testing.T, cc compute.ComputeContext, src compute.DataSource, tbl *computetest.Table) {
 	t.Helper()
 	ctx := context.Background()
-	for _, np := range sparktest.Passes() {
+	passes, err := computetest.Passes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, np := range passes {
 		t.Run(np.Name, func(t *testing.T) {
-			want, err := sparktest.Reference(tbl, np.Pass)
+			want, err := computetest.Reference(tbl, np.Pass)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +122,7 @@ func checkPasses(t *testing.T, cc compute.ComputeContext, src compute.DataSource
 			if sc, ok := cc.(*Context); ok {
 				before = sc.Stats()
 			}
-			if err := sparktest.RunAndCompare(ctx, cc, src, np.Pass, want, tol); err != nil {
+			if err := computetest.RunAndCompare(ctx, cc, src, np.Pass, want, tol); err != nil {
 				t.Fatal(err)
 			}
 			if sc, ok := cc.(*Context); ok {
@@ -130,22 +134,48 @@ func checkPasses(t *testing.T, cc compute.ComputeContext, src compute.DataSource
 	}
 }
 
+// TestIntegrationConformance runs the compute-context conformance suite on
+// the Spark context: the test table staged as Parquet and as CSV (local
+// files, staged to HDFS by the context or read in place with
+// RXSPARK_SPARK_LOCAL_FILES=1), every pass one Spark query.
+func TestIntegrationConformance(t *testing.T) {
+	c := newTestContext(t)
+	computetest.TestContext(t, c, computetest.Config{
+		Formats: []compute.Format{compute.FormatParquet, compute.FormatCSV},
+		Stage: func(t *testing.T, dir string, f compute.Format) compute.DataSource {
+			if _, ok := hdfsOptions(); !ok && !localFiles() {
+				t.Skip("neither HDFS (RXSPARK_HDFS, HADOOP_CONF_DIR) nor RXSPARK_SPARK_LOCAL_FILES=1 is set")
+			}
+			return compute.DataSource{Format: f, Path: dir}
+		},
+		Tol: tol,
+		Run: func(ctx context.Context, t *testing.T, cc compute.ComputeContext, src compute.DataSource, p *compute.Pass) (*compute.Aggregates, error) {
+			before := c.Stats().Queries
+			a, err := cc.Run(ctx, src, p)
+			if d := c.Stats().Queries - before; err == nil && d != 1 {
+				t.Errorf("the pass ran %d queries, want 1", d)
+			}
+			return a, err
+		},
+	})
+}
+
 func TestIntegrationQuerySource(t *testing.T) {
 	c := newTestContext(t)
-	tbl := sparktest.Random(7, 700)
+	tbl := computetest.Random(7, 700)
 	checkPasses(t, c, compute.Query(tbl.ValuesSQL()), tbl)
 }
 
 func TestIntegrationParquet(t *testing.T) {
 	c := newTestContext(t)
-	tbl := sparktest.Random(11, 3000)
+	tbl := computetest.Random(11, 3000)
 	src := parquetSource(t, tbl, 700)
 	checkPasses(t, c, src, tbl)
 }
 
 func TestIntegrationTable(t *testing.T) {
 	c := newTestContext(t)
-	tbl := sparktest.Random(13, 300)
+	tbl := computetest.Random(13, 300)
 	ctx := context.Background()
 	// A session temp view is a table of the session.
 	plan, err := commandSQLPlan("CREATE OR REPLACE TEMPORARY VIEW `rxspark test view` AS " + tbl.ValuesSQL())
@@ -160,7 +190,7 @@ func TestIntegrationTable(t *testing.T) {
 
 func TestIntegrationSchema(t *testing.T) {
 	c := newTestContext(t)
-	tbl := sparktest.Random(3, 20)
+	tbl := computetest.Random(3, 20)
 	ctx := context.Background()
 	s, err := c.Schema(ctx, compute.Query(tbl.ValuesSQL()))
 	if err != nil {
@@ -184,28 +214,28 @@ func TestIntegrationWeirdNamesRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	// The column name and the string values would break unquoted SQL.
 	var rows []string
-	for i, lv := range sparktest.TrickyLevels {
+	for i, lv := range computetest.TrickyLevels {
 		rows = append(rows, fmt.Sprintf("(%s, %d)", stringLit(lv), i))
 	}
-	src := compute.Query("SELECT * FROM VALUES " + strings.Join(rows, ", ") + " AS t(" + quoteIdent(sparktest.WeirdName) + ", v)")
+	src := compute.Query("SELECT * FROM VALUES " + strings.Join(rows, ", ") + " AS t(" + quoteIdent(computetest.WeirdName) + ", v)")
 	p := &compute.Pass{Name: "weird",
-		Keys: []compute.Key{{Name: "k", Expr: compute.Col{Name: sparktest.WeirdName}}},
+		Keys: []compute.Key{{Name: "k", Expr: compute.Col{Name: computetest.WeirdName}}},
 		Aggs: []compute.Agg{{Kind: compute.AggSum, Args: []compute.Expr{compute.Col{Name: "v"}}}}}
-	for _, lv := range sparktest.TrickyLevels {
+	for _, lv := range computetest.TrickyLevels {
 		p.Aggs = append(p.Aggs, compute.Agg{Kind: compute.AggCount,
-			Where: compute.Binary{Op: compute.Eq, L: compute.Col{Name: sparktest.WeirdName}, R: compute.Str{Value: lv}}})
+			Where: compute.Binary{Op: compute.Eq, L: compute.Col{Name: computetest.WeirdName}, R: compute.Str{Value: lv}}})
 	}
 	a, err := c.Run(ctx, src, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	groups := a.Sets[0].Groups
-	if len(groups) != len(sparktest.TrickyLevels) {
-		t.Fatalf("%d groups, want %d", len(groups), len(sparktest.TrickyLevels))
+	if len(groups) != len(computetest.TrickyLevels) {
+		t.Fatalf("%d groups, want %d", len(groups), len(computetest.TrickyLevels))
 	}
 	for _, g := range groups {
 		i := -1
-		for j, lv := range sparktest.TrickyLevels {
+		for j, lv := range computetest.TrickyLevels {
 			if lv == g.Key[0].Str {
 				i = j
 			}
@@ -217,13 +247,13 @@ func TestIntegrationWeirdNamesRoundTrip(t *testing.T) {
 		if s := g.Values[0].(*compute.SumValue).Sum; s != float64(i) {
 			t.Errorf("group %q: sum %g, want %d", g.Key[0].Str, s, i)
 		}
-		for j := range sparktest.TrickyLevels {
+		for j := range computetest.TrickyLevels {
 			want := int64(0)
 			if j == i {
 				want = 1
 			}
 			if n := g.Values[1+j].(*compute.CountValue).N; n != want {
-				t.Errorf("group %q: count of == %q is %d, want %d", g.Key[0].Str, sparktest.TrickyLevels[j], n, want)
+				t.Errorf("group %q: count of == %q is %d, want %d", g.Key[0].Str, computetest.TrickyLevels[j], n, want)
 			}
 		}
 	}
@@ -343,7 +373,7 @@ func TestIntegrationCancel(t *testing.T) {
 	qctx, qcancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer qcancel()
 	start := time.Now()
-	tbl := sparktest.Random(5, 50)
+	tbl := computetest.Random(5, 50)
 	if _, err := c.Run(qctx, compute.Query(tbl.ValuesSQL()), &compute.Pass{Name: "quick", Aggs: []compute.Agg{{Kind: compute.AggCount}}}); err != nil {
 		t.Fatalf("quick pass after the cancel: %v", err)
 	}
@@ -363,9 +393,20 @@ func TestIntegrationDeadline(t *testing.T) {
 
 func TestIntegrationConcurrent(t *testing.T) {
 	c := newTestContext(t)
-	tbl := sparktest.Random(17, 400)
+	tbl := computetest.Random(17, 400)
 	src := compute.Query(tbl.ValuesSQL())
-	passes := sparktest.Passes()
+	all, err := computetest.Passes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The passes of various shapes (not the one-per-function checklist),
+	// three times each, at once.
+	var passes []computetest.NamedPass
+	for _, np := range all {
+		if !strings.HasPrefix(np.Name, "fn_") && !strings.HasPrefix(np.Name, "op_") {
+			passes = append(passes, np)
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 3*len(passes))
 	for r := 0; r < 3; r++ {
@@ -373,9 +414,9 @@ func TestIntegrationConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				want, err := sparktest.Reference(tbl, np.Pass)
+				want, err := computetest.Reference(tbl, np.Pass)
 				if err == nil {
-					err = sparktest.RunAndCompare(context.Background(), c, src, np.Pass, want, tol)
+					err = computetest.RunAndCompare(context.Background(), c, src, np.Pass, want, tol)
 				}
 				if err != nil {
 					errs <- err
@@ -427,7 +468,7 @@ func TestIntegrationWideSSCP(t *testing.T) {
 		}
 		want.Sets[0].Groups = append(want.Sets[0].Groups, compute.Group{Key: []compute.KeyValue{{Str: fmt.Sprint(gi)}}, Values: []compute.Value{v}})
 	}
-	if err := sparktest.Compare(want, got, 1e-8); err != nil {
+	if err := computetest.Compare(want, got, 1e-8); err != nil {
 		t.Fatal(err)
 	}
 }

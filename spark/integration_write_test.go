@@ -24,9 +24,9 @@ import (
 	"time"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/computetest"
 	"github.com/rxspark/rxspark/hdfs"
 	"github.com/rxspark/rxspark/local"
-	"github.com/rxspark/rxspark/spark/sparktest"
 )
 
 // writeEnv is a Spark context, a local context that reads HDFS, and a
@@ -198,7 +198,7 @@ func compareFrames(t *testing.T, what string, got, want *compute.Frame) {
 	}
 }
 
-const importCSV = "id,name,grade,score,flag,note," + sparktest.WeirdName + "\n" +
+const importCSV = "id,name,grade,score,flag,note," + computetest.WeirdName + "\n" +
 	`1,alpha,B,1.5,TRUE,"he said ""hi""",3` + "\n" +
 	`2,beta,A,NA,FALSE,"a, b",4` + "\n" +
 	`3,NA,C,1e10,NA,,5` + "\n" +
@@ -269,13 +269,13 @@ func dataStep(t *testing.T) *compute.Step {
 	return &compute.Step{
 		Name: "datastep",
 		Transforms: []compute.Transform{
-			{Name: "r", Expr: mustParse(t, "score * 2 + "+compute.QuoteName(sparktest.WeirdName))},
+			{Name: "r", Expr: mustParse(t, "score * 2 + "+compute.QuoteName(computetest.WeirdName))},
 			{Name: "lab", Expr: mustParse(t, `factor(name, levels = c("alpha", "gamma"))`)},
 			{Name: "hi", Expr: mustParse(t, "score > 1")},
 		},
 		Filter: mustParse(t, `(is.na(score) | score > -1) & note != "he said \"hi\"" & note != "back\\slash" & `+
-			compute.QuoteName(sparktest.WeirdName)+` != 99`),
-		Keep: []string{"id", sparktest.WeirdName, "r", "lab", "hi", "grade", "note", "flag"},
+			compute.QuoteName(computetest.WeirdName)+` != 99`),
+		Keep: []string{"id", computetest.WeirdName, "r", "lab", "hi", "grade", "note", "flag"},
 		Drop: []string{"note"},
 	}
 }
@@ -354,7 +354,7 @@ func TestIntegrationMerge(t *testing.T) {
 		{"full-kg", left, right, compute.Merge{Type: compute.MergeFull, LeftKeys: []string{"k", "g"}, Suffixes: [2]string{"_l", "_r"}}, 10},
 		{"union", left, union, compute.Merge{Type: compute.MergeUnion}, 8},
 		{"self-inner", left, left, compute.Merge{Type: compute.MergeInner, LeftKeys: []string{"k"}}, 10},
-		{"weird-key", people, people, compute.Merge{Type: compute.MergeLeft, LeftKeys: []string{sparktest.WeirdName}}, 6},
+		{"weird-key", people, people, compute.Merge{Type: compute.MergeLeft, LeftKeys: []string{computetest.WeirdName}}, 6},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

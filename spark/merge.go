@@ -355,7 +355,7 @@ func (c *Context) registerNumbered(ctx context.Context, ds compute.DataSource, v
 			return 0, err
 		}
 		if names == nil {
-			dt, err := c.s.analyzeSchema(ctx, r)
+			dt, err := c.analyzeSchema(ctx, r)
 			if err != nil {
 				return 0, fromRPC(ctx, "spark", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 var writeRmathSQL = flag.String("write-rmath-sql", "", "write the grid query of testdata/rmath/check_rmath_sql.py to this file")
@@ -42,7 +43,7 @@ func rowQuery(t testing.TB, sv *sourceView, exprs []string) string {
 	c := newCompiler(sv)
 	var outs []string
 	for i, src := range exprs {
-		e, err := compute.ParseExpr(src)
+		e, err := rexpr.Parse(src)
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
@@ -120,7 +121,7 @@ func TestRowhashSQL(t *testing.T) {
 	sv := gridView("x")
 	sv.FileCol, sv.RowCol = "", ""
 	c := newCompiler(sv)
-	e, err := compute.ParseExpr("rowhash(7) < 0.5")
+	e, err := rexpr.Parse("rowhash(7) < 0.5")
 	if err != nil {
 		t.Fatal(err)
 	}

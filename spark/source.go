@@ -15,7 +15,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	compute "github.com/rxspark/rxspark/context"
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/context/fsys"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 type protoreflectMessage = protoreflect.Message
@@ -61,7 +62,7 @@ func (c *Context) source(ctx context.Context, ds compute.DataSource) (*sourceVie
 		return c.source(ctx, ds)
 	}
 	sum := sha256.Sum256([]byte(key))
-	view := "rxspark_src_" + hex.EncodeToString(sum[:8])
+	view := "rxspark_src_" + hex.EncodeToString(sum[:8]) + "_" + strconv.FormatInt(c.registrations.Add(1), 10)
 	e.src, e.err = c.register(ctx, ds, view)
 	if e.err != nil {
 		c.mu.Lock()
@@ -73,7 +74,9 @@ func (c *Context) source(ctx context.Context, ds compute.DataSource) (*sourceVie
 }
 
 // Forget drops the context's registration of src, so that the next call
-// reads the source afresh (after the files behind a path changed).
+// reads the source afresh (after the files behind a path changed): it is
+// registered again under a new view. Sources prepared before keep reading
+// the files, schema and view they were prepared with.
 func (c *Context) Forget(src compute.DataSource) {
 	c.mu.Lock()
 	delete(c.views, sourceKey(src))
@@ -125,15 +128,15 @@ func (c *Context) register(ctx context.Context, ds compute.DataSource, view stri
 }
 
 // localSchema returns the schema the local context gives for ds read from
-// fsys at path, or nil when the local context cannot read it.
-func localSchema(ctx context.Context, fsys local.FileSystem, ds compute.DataSource, path string) *compute.Schema {
+// files at path, or nil when the local context cannot read it.
+func localSchema(ctx context.Context, files fsys.FileSystem, ds compute.DataSource, path string) *compute.Schema {
 	ds.Path = path
-	sc, err := local.Open(local.SkipLevelScan(ctx), fsys, ds)
+	sc, err := formats.Open(formats.SkipLevelScan(ctx), files, ds)
 	if err != nil {
 		return nil
 	}
 	defer sc.Close()
-	s, err := local.SchemaOf(sc.Schema())
+	s, err := formats.SchemaOf(sc.Schema())
 	if err != nil {
 		return nil
 	}
@@ -161,7 +164,7 @@ func typeOfKind(kind string) (compute.Type, string) {
 // boolean types are offered. With local (the schema the local context
 // reads), factor levels come from it.
 func (c *Context) registerRelation(ctx context.Context, ds compute.DataSource, view string, rel protoreflect.Message, local *compute.Schema) (*sourceView, error) {
-	dt, err := c.s.analyzeSchema(ctx, rel)
+	dt, err := c.analyzeSchema(ctx, rel)
 	if err != nil {
 		return nil, fromRPC(ctx, "spark", err)
 	}
@@ -199,6 +202,13 @@ func (c *Context) registerRelation(ctx context.Context, ds compute.DataSource, v
 	return sv, nil
 }
 
+// analyzeSchema asks the server for the schema of rel (counted in
+// Stats.Schemas).
+func (c *Context) analyzeSchema(ctx context.Context, rel protoreflect.Message) (protoreflect.Message, error) {
+	c.schemas.Add(1)
+	return c.s.analyzeSchema(ctx, rel)
+}
+
 // createView registers rel as the session temp view name.
 func (c *Context) createView(ctx context.Context, name string, rel protoreflect.Message) error {
 	plan, err := viewPlan(name, rel)
@@ -216,9 +226,9 @@ type location struct {
 	// path itself when this machine cannot list it).
 	sparkPaths []string
 	// files are the data files as fsys names them.
-	files []local.FileInfo
+	files []fsys.FileInfo
 	// fsys reads the files; nil when this machine cannot (s3a://, ...).
-	fsys local.FileSystem
+	fsys fsys.FileSystem
 	// localPath is the path to use with fsys.
 	localPath string
 	staged    bool
@@ -228,7 +238,7 @@ type location struct {
 // on the configured namenode), file:// URLs and local paths are staged to
 // HDFS (or, with WithLocalFiles, handed to Spark as file:// URLs), and other
 // URLs (s3a://, ...) are handed to Spark as they are. A directory stands for
-// its data files as the local context lists them (local.DataFiles: not
+// its data files as the local context lists them (fsys.DataFiles: not
 // starting with _ or ., with one of exts when exts are given), which are
 // handed to Spark one by one, so both contexts read the same files.
 func (c *Context) locate(ctx context.Context, path string, exts ...string) (*location, error) {
@@ -242,7 +252,7 @@ func (c *Context) locate(ctx context.Context, path string, exts ...string) (*loc
 	}
 	switch scheme {
 	case "hdfs":
-		fsys, err := c.hdfsFS(ctx)
+		hfs, err := c.hdfsFS(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -250,11 +260,11 @@ func (c *Context) locate(ctx context.Context, path string, exts ...string) (*loc
 		if err != nil {
 			return nil, err
 		}
-		files, err := local.DataFiles(ctx, fsys, full, exts...)
+		files, err := fsys.DataFiles(ctx, hfs, full, exts...)
 		if err != nil {
 			return nil, fmt.Errorf("spark: %w", err)
 		}
-		loc := &location{files: files, fsys: fsys, localPath: full}
+		loc := &location{files: files, fsys: hfs, localPath: full}
 		for _, f := range files {
 			q, err := c.qualifyHDFS(f.Path)
 			if err != nil {
@@ -272,11 +282,11 @@ func (c *Context) locate(ctx context.Context, path string, exts ...string) (*loc
 		if err != nil {
 			return nil, fmt.Errorf("spark: %s: %w", path, err)
 		}
-		files, err := local.DataFiles(ctx, local.OS, abs, exts...)
+		files, err := fsys.DataFiles(ctx, fsys.OS, abs, exts...)
 		if err != nil {
 			return nil, fmt.Errorf("spark: %w", err)
 		}
-		loc := &location{files: files, fsys: local.OS, localPath: abs}
+		loc := &location{files: files, fsys: fsys.OS, localPath: abs}
 		if c.cfg.localFiles {
 			for _, f := range files {
 				loc.sparkPaths = append(loc.sparkPaths, (&url.URL{Scheme: "file", Path: f.Path}).String())
@@ -291,13 +301,13 @@ func (c *Context) locate(ctx context.Context, path string, exts ...string) (*loc
 // stage uploads the local files of loc to the staging directory on HDFS
 // (content-addressed: an unchanged file is not uploaded again).
 func (c *Context) stage(ctx context.Context, loc *location) error {
-	fsys, err := c.hdfsFS(ctx)
+	hfs, err := c.hdfsFS(ctx)
 	if err != nil {
 		return fmt.Errorf("spark: %s is local and must be staged to HDFS: %w", loc.localPath, err)
 	}
 	loc.staged = true
 	for _, f := range loc.files {
-		remote, _, err := fsys.StageFile(ctx, f.Path, c.cfg.stagingDir)
+		remote, _, err := hfs.StageFile(ctx, f.Path, c.cfg.stagingDir)
 		if err != nil {
 			return fmt.Errorf("spark: staging %s to HDFS: %w", f.Path, err)
 		}

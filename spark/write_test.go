@@ -12,12 +12,13 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	compute "github.com/rxspark/rxspark/context"
-	"github.com/rxspark/rxspark/spark/sparktest"
+	"github.com/rxspark/rxspark/context/computetest"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 func mustParse(t *testing.T, src string) compute.Expr {
 	t.Helper()
-	e, err := compute.ParseExpr(src)
+	e, err := rexpr.Parse(src)
 	if err != nil {
 		t.Fatalf("parse %q: %v", src, err)
 	}
@@ -25,8 +26,8 @@ func mustParse(t *testing.T, src string) compute.Expr {
 }
 
 func TestCompileStepQuotesAndCasts(t *testing.T) {
-	sv := fixtureView(sparktest.Random(1, 1))
-	weird := sparktest.WeirdName
+	sv := fixtureView(computetest.Random(1, 1))
+	weird := computetest.WeirdName
 	st := &compute.Step{
 		Name: "datastep",
 		Transforms: []compute.Transform{
@@ -69,7 +70,7 @@ func TestCompileStepQuotesAndCasts(t *testing.T) {
 }
 
 func TestCompileStepErrors(t *testing.T) {
-	sv := fixtureView(sparktest.Random(1, 1))
+	sv := fixtureView(computetest.Random(1, 1))
 	st := &compute.Step{Keep: []string{"nope"}}
 	if _, err := st.Validate(sv.Schema); !errors.Is(err, compute.ErrUnknownColumn) {
 		t.Fatalf("got %v, want an unknown column error", err)

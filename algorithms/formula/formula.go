@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // Formula is a parsed model formula.
@@ -59,10 +60,10 @@ type Bin struct {
 	Low, High *float64
 }
 
-// Parse parses a formula. Errors are *compute.SyntaxError values that carry
+// Parse parses a formula. Errors are *rexpr.SyntaxError values that carry
 // the position of the problem.
 func Parse(text string) (*Formula, error) {
-	p, err := compute.NewParser(text)
+	p, err := rexpr.NewParser(text)
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +71,8 @@ func Parse(text string) (*Formula, error) {
 	fp := &parser{p: p, f: f, index: map[string]int{}}
 
 	// The response: everything before the ~, if anything.
-	if t := p.Peek(); !(t.Kind == compute.TokOp && t.Text == "~") {
-		if t.Kind == compute.TokEOF {
+	if t := p.Peek(); !(t.Kind == rexpr.TokOp && t.Text == "~") {
+		if t.Kind == rexpr.TokEOF {
 			return nil, p.Errorf(t.Pos, "empty formula")
 		}
 		start := t.Pos
@@ -80,7 +81,7 @@ func Parse(text string) (*Formula, error) {
 			return nil, err
 		}
 		t := p.Peek()
-		if !(t.Kind == compute.TokOp && t.Text == "~") {
+		if !(t.Kind == rexpr.TokOp && t.Text == "~") {
 			return nil, p.Errorf(t.Pos, "expected ~ after the response, found %s", tokText(t))
 		}
 		f.Response = lhs
@@ -90,7 +91,7 @@ func Parse(text string) (*Formula, error) {
 		}
 	}
 	tilde := p.Next()
-	if p.Peek().Kind == compute.TokEOF {
+	if p.Peek().Kind == rexpr.TokEOF {
 		return nil, p.Errorf(p.Peek().Pos, "nothing after ~; write ~ . for all columns, or list the terms")
 	}
 	_ = tilde
@@ -98,7 +99,7 @@ func Parse(text string) (*Formula, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := p.Peek(); t.Kind != compute.TokEOF {
+	if t := p.Peek(); t.Kind != rexpr.TokEOF {
 		return nil, p.Errorf(t.Pos, "unexpected %s in formula", tokText(t))
 	}
 	f.Terms = fp.build(ts)
@@ -108,11 +109,11 @@ func Parse(text string) (*Formula, error) {
 	return f, nil
 }
 
-func tokText(t compute.Token) string {
-	if t.Kind == compute.TokEOF {
+func tokText(t rexpr.Token) string {
+	if t.Kind == rexpr.TokEOF {
 		return "end of formula"
 	}
-	if t.Kind == compute.TokStr {
+	if t.Kind == rexpr.TokStr {
 		return strconv.Quote(t.Text)
 	}
 	return strconv.Quote(t.Text)
@@ -181,7 +182,7 @@ func cross(a, b terms) terms {
 }
 
 type parser struct {
-	p     *compute.Parser
+	p     *rexpr.Parser
 	f     *Formula
 	vars  []Var
 	index map[string]int
@@ -189,7 +190,7 @@ type parser struct {
 
 func (fp *parser) isOp(s string) bool {
 	t := fp.p.Peek()
-	return t.Kind == compute.TokOp && t.Text == s
+	return t.Kind == rexpr.TokOp && t.Text == s
 }
 
 // sum := ['-'] prod (('+'|'-') prod)*
@@ -205,7 +206,7 @@ func (fp *parser) sum() (terms, error) {
 	for {
 		t := fp.p.Peek()
 		// The intercept: 1 or 0 as a whole summand.
-		if t.Kind == compute.TokNum && (t.Num == 0 || t.Num == 1) {
+		if t.Kind == rexpr.TokNum && (t.Num == 0 || t.Num == 1) {
 			fp.p.Next()
 			if fp.isOp(":") || fp.isOp("*") || fp.isOp("^") {
 				return nil, fp.p.Errorf(t.Pos, "the intercept %s cannot be crossed", t.Text)
@@ -277,7 +278,7 @@ func (fp *parser) power() (terms, error) {
 	if fp.isOp("^") {
 		fp.p.Next()
 		t := fp.p.Peek()
-		if t.Kind != compute.TokNum || t.Num < 1 || t.Num != float64(int(t.Num)) {
+		if t.Kind != rexpr.TokNum || t.Num < 1 || t.Num != float64(int(t.Num)) {
 			return nil, fp.p.Errorf(t.Pos, "^ in a formula needs a positive integer (interactions up to that order); for powers write I(x^2)")
 		}
 		fp.p.Next()
@@ -294,17 +295,17 @@ func (fp *parser) power() (terms, error) {
 func (fp *parser) atom() (terms, error) {
 	t := fp.p.Peek()
 	switch t.Kind {
-	case compute.TokLParen:
+	case rexpr.TokLParen:
 		fp.p.Next()
 		ts, err := fp.sum()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := fp.p.Expect(compute.TokRParen, ")"); err != nil {
+		if _, err := fp.p.Expect(rexpr.TokRParen, ")"); err != nil {
 			return nil, err
 		}
 		return ts, nil
-	case compute.TokName:
+	case rexpr.TokName:
 		if t.Text == "." && !t.Quoted {
 			fp.p.Next()
 			fp.f.Dot = true
@@ -315,9 +316,9 @@ func (fp *parser) atom() (terms, error) {
 			return nil, err
 		}
 		return terms{term{fp.intern(v)}}, nil
-	case compute.TokNum:
+	case rexpr.TokNum:
 		return nil, fp.p.Errorf(t.Pos, "a number (%s) cannot be a term; write I(%s) for a constant", t.Text, t.Text)
-	case compute.TokEOF:
+	case rexpr.TokEOF:
 		return nil, fp.p.Errorf(t.Pos, "unexpected end of formula: a term is missing")
 	}
 	return nil, fp.p.Errorf(t.Pos, "unexpected %s: expected a term", tokText(t))
@@ -339,14 +340,14 @@ func (fp *parser) variable() (Var, error) {
 	src := p.Src()
 	if !t.Quoted && (t.Text == "F" || t.Text == "I") {
 		p.Next()
-		if p.Peek().Kind == compute.TokLParen {
+		if p.Peek().Kind == rexpr.TokLParen {
 			p.Next()
 			inner, err := p.ParseExpr()
 			if err != nil {
 				return Var{}, err
 			}
 			if t.Text == "I" {
-				end, err := p.Expect(compute.TokRParen, ")")
+				end, err := p.Expect(rexpr.TokRParen, ")")
 				if err != nil {
 					return Var{}, err
 				}
@@ -354,7 +355,7 @@ func (fp *parser) variable() (Var, error) {
 			}
 			bin := &Bin{}
 			for i, bound := range []**float64{&bin.Low, &bin.High} {
-				if p.Peek().Kind != compute.TokComma {
+				if p.Peek().Kind != rexpr.TokComma {
 					break
 				}
 				p.Next()
@@ -370,7 +371,7 @@ func (fp *parser) variable() (Var, error) {
 				v := n.Value
 				*bound = &v
 			}
-			end, err := p.Expect(compute.TokRParen, ")")
+			end, err := p.Expect(rexpr.TokRParen, ")")
 			if err != nil {
 				return Var{}, err
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 func labels(f *Formula) string {
@@ -88,7 +89,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := Parse(c.src)
-		var se *compute.SyntaxError
+		var se *rexpr.SyntaxError
 		if !errors.As(err, &se) {
 			t.Errorf("%q: %v, want a syntax error", c.src, err)
 			continue

@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 func main() {
@@ -20,7 +20,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rxspark: "+err.Error())
-		var se *compute.SyntaxError
+		var se *rexpr.SyntaxError
 		if errors.As(err, &se) {
 			fmt.Fprintln(os.Stderr, se.Caret())
 		}

@@ -26,7 +26,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 // Spec describes the data to generate.
@@ -291,7 +291,7 @@ func arrowSchema(cols []column) *arrow.Schema {
 		case c.logic:
 			fields[i] = arrow.Field{Name: c.name, Type: arrow.FixedWidthTypes.Boolean, Nullable: true}
 		default:
-			fields[i] = arrow.Field{Name: c.name, Type: arrow.BinaryTypes.String, Nullable: true, Metadata: local.LevelsMetadata(c.levels)}
+			fields[i] = arrow.Field{Name: c.name, Type: arrow.BinaryTypes.String, Nullable: true, Metadata: formats.LevelsMetadata(c.levels)}
 		}
 	}
 	return arrow.NewSchema(fields, nil)

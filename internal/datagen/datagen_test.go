@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/rxspark/rxspark/local"
+	"github.com/rxspark/rxspark/internal/formats"
 )
 
 func gen(t *testing.T, name string, spec Spec) []byte {
@@ -86,7 +86,7 @@ func TestParquet(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _ := schema.FieldsByName("DayOfWeek")
-	lv, err := local.FieldLevels(f[0])
+	lv, err := formats.FieldLevels(f[0])
 	if err != nil || strings.Join(lv, ",") != "Mon,Tue,Wed,Thu,Fri,Sat,Sun" {
 		t.Errorf("DayOfWeek levels %v %v", lv, err)
 	}

@@ -1,0 +1,361 @@
+package local
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	compute "github.com/rxspark/rxspark/context"
+)
+
+// progTestRecord is a chunk with every column type and every kind of
+// awkward value: NA (null), NaN, ±Inf, zero, negative numbers, factor
+// values missing or absent from a dictionary.
+func progTestRecord(t testing.TB, n int, seed uint64) arrow.RecordBatch {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 7))
+	mem := memory.NewGoAllocator()
+	special := []float64{0, -0.0, 1, -1, 2, 0.5, -2.5, 1e308, -1e308, math.Inf(1), math.Inf(-1), math.NaN(), 3, 7, 1e-300}
+	xb := array.NewFloat64Builder(mem)
+	yb := array.NewFloat64Builder(mem)
+	ib := array.NewInt64Builder(mem)
+	bb := array.NewBooleanBuilder(mem)
+	sb := array.NewStringBuilder(mem)
+	dt := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	gb := array.NewDictionaryBuilder(mem, dt).(*array.BinaryDictionaryBuilder)
+	num := func(b *array.Float64Builder) {
+		switch k := r.IntN(10); {
+		case k == 0:
+			b.AppendNull()
+		case k < 4:
+			b.Append(special[r.IntN(len(special))])
+		default:
+			b.Append(math.Round(r.NormFloat64()*300) / 100)
+		}
+	}
+	for i := 0; i < n; i++ {
+		num(xb)
+		num(yb)
+		if r.IntN(8) == 0 {
+			ib.AppendNull()
+		} else {
+			ib.Append(int64(r.IntN(11) - 5))
+		}
+		if r.IntN(6) == 0 {
+			bb.AppendNull()
+		} else {
+			bb.Append(r.IntN(2) == 0)
+		}
+		if r.IntN(7) == 0 {
+			sb.AppendNull()
+		} else {
+			sb.Append([]string{"a", "b", "c", "1", "2.5"}[r.IntN(5)])
+		}
+		if r.IntN(7) == 0 {
+			gb.AppendNull()
+		} else if err := gb.AppendString([]string{"lo", "mid", "hi"}[r.IntN(3)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "y", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "i", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "b", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "g", Type: dt, Nullable: true},
+	}, nil)
+	cols := []arrow.Array{xb.NewArray(), yb.NewArray(), ib.NewArray(), bb.NewArray(), sb.NewArray(), gb.NewArray()}
+	return array.NewRecordBatch(schema, cols, int64(n))
+}
+
+// exprGen makes random well-typed expressions of the language.
+type exprGen struct {
+	r    *rand.Rand
+	nums []string // numeric columns in scope
+	lgls []string
+	facs []string
+}
+
+func (g *exprGen) num(d int) compute.Expr {
+	r := g.r
+	if d <= 0 || r.IntN(5) == 0 {
+		switch r.IntN(6) {
+		case 0:
+			return compute.Num{Value: []float64{0, 1, -1, 2, 0.5, 3, math.Inf(1), math.NaN(), 1e308}[r.IntN(9)]}
+		case 1:
+			if r.IntN(3) == 0 {
+				return compute.Null{}
+			}
+		}
+		return compute.Col{Name: g.nums[r.IntN(len(g.nums))]}
+	}
+	switch r.IntN(14) {
+	case 11: // the fused sum's patterns
+		return compute.Binary{Op: compute.Add, L: g.num(d - 1),
+			R: compute.Binary{Op: compute.Pow, L: compute.Binary{Op: compute.Sub, L: g.num(d - 1), R: g.num(d - 1)}, R: compute.Num{Value: 2}}}
+	case 12:
+		return compute.Binary{Op: compute.Sub, L: compute.Binary{Op: compute.Mul, L: g.num(d - 1), R: g.num(d - 1)},
+			R: compute.Binary{Op: compute.Mul, L: compute.Num{Value: 0.25}, R: g.num(d - 1)}}
+	case 0, 1, 2, 3:
+		ops := []compute.BinaryOp{compute.Add, compute.Sub, compute.Mul, compute.Div, compute.Pow, compute.Mod, compute.IntDiv}
+		return compute.Binary{Op: ops[r.IntN(len(ops))], L: g.num(d - 1), R: g.num(d - 1)}
+	case 4:
+		return compute.Unary{Op: compute.Neg, X: g.num(d - 1)}
+	case 5:
+		fns := []string{"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "abs", "floor", "ceiling", "trunc",
+			"round", "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh"}
+		return compute.Call{Fn: fns[r.IntN(len(fns))], Args: []compute.Expr{g.num(d - 1)}}
+	case 6:
+		fns := []string{"log", "round", "pmin", "pmax"}
+		return compute.Call{Fn: fns[r.IntN(len(fns))], Args: []compute.Expr{g.num(d - 1), g.num(d - 1)}}
+	case 7:
+		return compute.Call{Fn: "ifelse", Args: []compute.Expr{g.lgl(d - 1), g.num(d - 1), g.num(d - 1)}}
+	case 8:
+		return compute.Cond{When: []compute.Expr{g.lgl(d - 1), g.lgl(d - 1)}, Then: []compute.Expr{g.num(d - 1), g.num(d - 1)}, Else: g.num(d - 1)}
+	case 9:
+		if r.IntN(2) == 0 {
+			return compute.Call{Fn: "as.numeric", Args: []compute.Expr{g.fac(d - 1)}}
+		}
+		return compute.Call{Fn: "as.numeric", Args: []compute.Expr{g.lgl(d - 1)}}
+	case 10:
+		// logicals in arithmetic
+		return compute.Binary{Op: compute.Add, L: g.lgl(d - 1), R: g.num(d - 1)}
+	}
+	return compute.Call{Fn: "pmax", Args: []compute.Expr{g.num(d - 1), g.num(d - 1), g.num(d - 1)}}
+}
+
+func (g *exprGen) lgl(d int) compute.Expr {
+	r := g.r
+	if d <= 0 || r.IntN(6) == 0 {
+		switch r.IntN(4) {
+		case 0:
+			return compute.Bool{Value: r.IntN(2) == 0}
+		case 1:
+			return compute.Null{}
+		}
+		return compute.Col{Name: g.lgls[r.IntN(len(g.lgls))]}
+	}
+	switch r.IntN(10) {
+	case 0, 1, 2:
+		ops := []compute.BinaryOp{compute.Eq, compute.Ne, compute.Lt, compute.Le, compute.Gt, compute.Ge}
+		return compute.Binary{Op: ops[r.IntN(len(ops))], L: g.num(d - 1), R: g.num(d - 1)}
+	case 3, 4:
+		ops := []compute.BinaryOp{compute.And, compute.Or}
+		return compute.Binary{Op: ops[r.IntN(2)], L: g.lgl(d - 1), R: g.lgl(d - 1)}
+	case 5:
+		return compute.Unary{Op: compute.Not, X: g.lgl(d - 1)}
+	case 6:
+		switch r.IntN(3) {
+		case 0:
+			return compute.Call{Fn: "is.na", Args: []compute.Expr{g.num(d - 1)}}
+		case 1:
+			return compute.Call{Fn: "is.na", Args: []compute.Expr{g.fac(d - 1)}}
+		}
+		return compute.Call{Fn: "is.na", Args: []compute.Expr{g.lgl(d - 1)}}
+	case 7:
+		op := compute.Eq
+		if r.IntN(2) == 0 {
+			op = compute.Ne
+		}
+		lits := []compute.Expr{compute.Str{Value: "a"}, compute.Str{Value: "mid"}, compute.Str{Value: "zz"}, compute.Null{}}
+		if r.IntN(4) == 0 {
+			return compute.Binary{Op: op, L: g.fac(d - 1), R: g.fac(d - 1)}
+		}
+		if r.IntN(2) == 0 {
+			return compute.Binary{Op: op, L: lits[r.IntN(len(lits))], R: g.fac(d - 1)}
+		}
+		return compute.Binary{Op: op, L: g.fac(d - 1), R: lits[r.IntN(len(lits))]}
+	case 8:
+		if r.IntN(2) == 0 {
+			return compute.In{X: g.fac(d - 1), Set: []compute.Expr{compute.Str{Value: "a"}, compute.Str{Value: "hi"}, compute.Num{Value: 1}}}
+		}
+		return compute.In{X: g.num(d - 1), Set: []compute.Expr{compute.Num{Value: 1}, compute.Num{Value: -1}, compute.Bool{Value: false}}}
+	}
+	return compute.Call{Fn: "ifelse", Args: []compute.Expr{g.lgl(d - 1), g.lgl(d - 1), g.lgl(d - 1)}}
+}
+
+func (g *exprGen) fac(d int) compute.Expr {
+	r := g.r
+	if d <= 0 || r.IntN(3) == 0 {
+		return compute.Col{Name: g.facs[r.IntN(len(g.facs))]}
+	}
+	switch r.IntN(4) {
+	case 0:
+		return compute.Call{Fn: "factor", Args: []compute.Expr{g.num(d - 1)}}
+	case 1:
+		return compute.Call{Fn: "factor", Args: []compute.Expr{g.fac(d - 1), compute.Str{Value: "a"}, compute.Str{Value: "hi"}, compute.Str{Value: "2.5"}}}
+	case 2:
+		return compute.Call{Fn: "ifelse", Args: []compute.Expr{g.lgl(d - 1), g.fac(d - 1), compute.Str{Value: "new"}}}
+	}
+	return compute.Call{Fn: "factor", Args: []compute.Expr{g.lgl(d - 1)}}
+}
+
+// sameVec reports whether two evaluated vectors hold the same values row by
+// row (NaN equals NaN; factors compare by level text).
+func sameVec(ev *evaluator, a, b *vec, n int) error {
+	a, b = ev.materialize(a), ev.materialize(b)
+	if a.t == compute.Unknown || b.t == compute.Unknown {
+		if a.t == b.t {
+			return nil
+		}
+		// An NA literal evaluates to Unknown in one and a typed NA in the other.
+		u, k := a, b
+		if b.t == compute.Unknown {
+			u, k = b, a
+		}
+		_ = u
+		for i := 0; i < n; i++ {
+			switch k.t {
+			case compute.Numeric:
+				if k.num[i] == k.num[i] {
+					return fmt.Errorf("row %d: %v, want NA", i, k.num[i])
+				}
+			case compute.Logical:
+				if k.lgl[i] != -1 {
+					return fmt.Errorf("row %d: %v, want NA", i, k.lgl[i])
+				}
+			}
+		}
+		return nil
+	}
+	if a.t == compute.Factor || b.t == compute.Factor {
+		if a.t != b.t {
+			return fmt.Errorf("types %s and %s", a.t, b.t)
+		}
+		for i := 0; i < n; i++ {
+			la, lb := "<NA>", "<NA>"
+			if c := a.codes[i]; c >= 0 {
+				la = a.levels[c]
+			}
+			if c := b.codes[i]; c >= 0 {
+				lb = b.levels[c]
+			}
+			if la != lb {
+				return fmt.Errorf("row %d: %q, want %q", i, la, lb)
+			}
+		}
+		return nil
+	}
+	if a.t == compute.Logical && b.t == compute.Logical {
+		for i := 0; i < n; i++ {
+			if a.lgl[i] != b.lgl[i] {
+				return fmt.Errorf("row %d: %d, want %d", i, a.lgl[i], b.lgl[i])
+			}
+		}
+		return nil
+	}
+	x, y := a.asNum(ev), b.asNum(ev)
+	for i := 0; i < n; i++ {
+		p, q := x[i], y[i]
+		if p != q && !(p != p && q != q) {
+			return fmt.Errorf("row %d: %v, want %v", i, p, q)
+		}
+	}
+	return nil
+}
+
+// TestProgramMatchesTreeEvaluator evaluates thousands of random
+// expressions — every operator and function, with NA, NaN, ±Inf, factors
+// and transforms that use earlier transforms — with the compiled program
+// and with the tree-walking evaluator, and requires the same values in
+// every row.
+func TestProgramMatchesTreeEvaluator(t *testing.T) {
+	const n = 3000 // several blocks, the last one partial
+	rec := progTestRecord(t, n, 1)
+	defer rec.Release()
+	r := rand.New(rand.NewPCG(42, 1))
+	trials := 3000
+	if testing.Short() {
+		trials = 500
+	}
+	for trial := 0; trial < trials; trial++ {
+		g := &exprGen{r: r, nums: []string{"x", "y", "i"}, lgls: []string{"b"}, facs: []string{"s", "g"}}
+		var p compute.Pass
+		// Two transforms, the second may use the first; one may replace a
+		// source column.
+		for k := 0; k < 2; k++ {
+			name := fmt.Sprintf("t%d", k)
+			if r.IntN(5) == 0 {
+				name = "x"
+			}
+			var e compute.Expr
+			switch r.IntN(3) {
+			case 0:
+				e = g.num(3)
+				defer func(name string) {}(name)
+				g.nums = append(g.nums, name)
+			case 1:
+				e = g.lgl(3)
+				g.lgls = append(g.lgls, name)
+			default:
+				e = g.fac(2)
+				g.facs = append(g.facs, name)
+			}
+			p.Transforms = append(p.Transforms, compute.Transform{Name: name, Expr: e})
+		}
+		num, lgl, fac := g.num(4), g.lgl(4), g.fac(3)
+		p.Filter = lgl
+		p.Keys = []compute.Key{{Name: "k", Expr: fac}}
+		p.Aggs = []compute.Agg{{Kind: compute.AggSum, Args: []compute.Expr{num}, Weight: g.num(2)}}
+		schema, err := SchemaOf(rec.Schema())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Validate(schema); err != nil {
+			continue // both contexts validate a pass before running it
+		}
+		label := fmt.Sprintf("trial %d: transforms %v, num %s, lgl %s, fac %s", trial, p.Transforms, num, lgl, fac)
+
+		// The tree-walking evaluator.
+		ev := newEvaluator()
+		ev.reset(rec)
+		var treeErr error
+		for _, tr := range p.Transforms {
+			v, err := ev.eval(tr.Expr)
+			if err != nil {
+				treeErr = err
+				break
+			}
+			ev.define(tr.Name, v)
+		}
+		want := map[string]*vec{}
+		if treeErr == nil {
+			for _, e := range []compute.Expr{num, lgl, fac, p.Aggs[0].Weight} {
+				v, err := ev.eval(e)
+				if err != nil {
+					treeErr = err
+					break
+				}
+				want[e.String()] = ev.materialize(v)
+			}
+		}
+		// The compiled program.
+		ev2 := newEvaluator()
+		ev2.reset(rec)
+		prog, err := compileProgram(&p, rec.Schema())
+		if err == nil {
+			m := newMachine(prog, ev2)
+			err = m.exec(rec)
+			if err == nil && treeErr == nil {
+				for _, e := range []compute.Expr{num, lgl, fac, p.Aggs[0].Weight} {
+					got, err := m.value(e)
+					if err != nil {
+						t.Fatalf("%s: %v", label, err)
+					}
+					if err := sameVec(ev2, got, want[e.String()], n); err != nil {
+						t.Fatalf("%s\n  expression %s: %v", label, e, err)
+					}
+				}
+			}
+		}
+		if (err == nil) != (treeErr == nil) {
+			t.Fatalf("%s: program error %v, tree evaluator error %v", label, err, treeErr)
+		}
+	}
+}

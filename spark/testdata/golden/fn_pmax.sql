@@ -1,0 +1,52 @@
+/* rxspark fn_pmax */
+SELECT `_k0` AS `_r0`,
+  count(1) AS `_r1`,
+  count_if(`_f`) AS `_r2`,
+  count_if(`_u0`) AS `_r3`,
+  sum(`_a0_0`) AS `_r4`,
+  count_if(`_u1`) AS `_r5`,
+  sum(`_a1_0`) AS `_r6`,
+  count_if(`_u2`) AS `_r7`,
+  sum(`_a2_0`) AS `_r8`,
+  count_if(`_u3`) AS `_r9`,
+  sum(`_a3_0`) AS `_r10`,
+  count_if(`_u4`) AS `_r11`,
+  sum(`_a4_0`) AS `_r12`,
+  count_if(`_u5`) AS `_r13`,
+  sum(`_a5_0`) AS `_r14`,
+  count_if(`_u6`) AS `_r15`,
+  sum(`_a6_0`) AS `_r16`
+FROM (SELECT *,
+    CASE WHEN `_u3` THEN `_e3` END AS `_a3_0`
+  FROM (SELECT *,
+      CASE WHEN `_u0` THEN `_e0` END AS `_a0_0`,
+      CASE WHEN `_u1` THEN `_e1` END AS `_a1_0`,
+      coalesce(`_f` AND `_e3` IS NOT NULL, FALSE) AS `_u3`,
+      CASE WHEN `_u6` THEN `_e6` END AS `_a6_0`
+    FROM (SELECT *,
+        coalesce(`_f` AND `_e0` IS NOT NULL, FALSE) AS `_u0`,
+        coalesce(`_f` AND `_e1` IS NOT NULL, FALSE) AS `_u1`,
+        CASE WHEN `_u2` THEN `_c11` END AS `_a2_0`,
+        CASE WHEN `_c12` IS NULL OR `_e2` IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(`_c12`, `_e2`) END AS `_e3`,
+        CASE WHEN `_u4` THEN `_e4` END AS `_a4_0`,
+        CASE WHEN `_u5` THEN `_e5` END AS `_a5_0`,
+        coalesce(`_f` AND `_e6` IS NOT NULL, FALSE) AS `_u6`
+      FROM (SELECT *,
+          CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
+          CASE WHEN `_c0` IS NULL OR 3D IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(`_c0`, 3D) END AS `_e0`,
+          CASE WHEN `_c11` IS NULL OR `_c12` IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(`_c11`, `_c12`) END AS `_e1`,
+          coalesce(`_f` AND `_c11` IS NOT NULL, FALSE) AS `_u2`,
+          CAST(`_c5` AS DOUBLE) AS `_e2`,
+          coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u4`,
+          coalesce(`_f` AND `_e5` IS NOT NULL, FALSE) AS `_u5`,
+          CASE WHEN `_c11` IS NULL OR 0D IS NULL OR `_c12` IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(`_c11`, 0D, `_c12`) END AS `_e6`
+        FROM (SELECT TRUE AS `_f`,
+            CAST(`s10` AS DOUBLE) AS `_c10`,
+            CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
+            CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
+            CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`,
+            `s5` AS `_c5`,
+            CASE WHEN 1D IS NULL OR CAST(NULL AS DOUBLE) IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(1D, CAST(NULL AS DOUBLE)) END AS `_e4`,
+            CASE WHEN CAST(NULL AS DOUBLE) IS NULL OR 1D IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(CAST(NULL AS DOUBLE), 1D) END AS `_e5`
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
+GROUP BY `_k0`

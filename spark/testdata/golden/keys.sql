@@ -1,0 +1,40 @@
+/* rxspark keys */
+SELECT `_k0` AS `_r0`,
+  `_k1` AS `_r1`,
+  `_k2` AS `_r2`,
+  `_k3` AS `_r3`,
+  `_k4` AS `_r4`,
+  `_k5` AS `_r5`,
+  `_k6` AS `_r6`,
+  grouping_id(`_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`) AS `_r7`,
+  count(1) AS `_r8`,
+  count_if(`_f`) AS `_r9`,
+  count_if(`_f`) AS `_r10`,
+  count_if(`_u1`) AS `_r11`,
+  sum(`_w1` * `_a1_0`) AS `_r12`
+FROM (SELECT *,
+    CAST(floor(CASE WHEN abs(`_e0`) < CAST('Infinity' AS DOUBLE) THEN `_e0` END) AS BIGINT) AS `_k3`,
+    CAST(floor(CASE WHEN `_e1` IS NULL OR (-50D) IS NULL THEN CAST(NULL AS DOUBLE) ELSE greatest(`_e1`, (-50D)) END) AS BIGINT) AS `_k4`,
+    CASE WHEN `_e2` THEN 'TRUE' WHEN NOT `_e2` THEN 'FALSE' END AS `_k6`,
+    CASE WHEN `_u1` THEN `_c1` END AS `_a1_0`,
+    CASE WHEN `_u1` THEN `_c6` END AS `_w1`
+  FROM (SELECT *,
+      `_c3` AS `_k0`,
+      CASE WHEN `_c5` THEN 'TRUE' WHEN NOT `_c5` THEN 'FALSE' END AS `_k1`,
+      CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_k2`,
+      try_divide(`_c0`, 5D) AS `_e0`,
+      CASE WHEN `_c11` IS NULL OR 50D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, 50D) END AS `_e1`,
+      CAST(floor(CAST(`_c5` AS DOUBLE)) AS BIGINT) AS `_k5`,
+      (`_c12` > 0D) AS `_e2`,
+      coalesce(`_f` AND `_c1` IS NOT NULL AND `_c6` > 0D, FALSE) AS `_u1`
+    FROM (SELECT TRUE AS `_f`,
+        CAST(`s3` AS STRING) AS `_c3`,
+        `s5` AS `_c5`,
+        CAST(`s2` AS DOUBLE) AS `_c2`,
+        CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
+        CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
+        CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`,
+        CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`,
+        CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`
+      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`
+GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6` GROUPING SETS ((`_k0`), (`_k1`), (`_k2`), (`_k3`), (`_k4`), (`_k5`), (`_k6`), (`_k0`, `_k3`), (`_k0`, `_k1`, `_k2`))
