@@ -341,7 +341,7 @@ func (c *compiler) dnormSQL(x, mean, sd sqlExpr) sqlExpr {
 	zero := lit(0)
 	std := caseOf(&zero,
 		cond{test(z, "<", lit(5)), near},
-		cond{test(z, "<=", lit(math.Sqrt(-2*math.Ln2*(-1021+1-53)))), far})
+		cond{test(z, "<=", lit(coefs.DnormUnderflow)), far})
 	if z0.s == x.s {
 		return caseOf(&std, cond{isNull(x), nullD})
 	}
@@ -450,7 +450,7 @@ func (c *compiler) digammaSQL(x sqlExpr) sqlExpr {
 	ans := sub(s, xdmln)
 	ans = caseOf(&ans,
 		cond{test(mul(w, xln), ">", lit(1/(2*2.220446049250313e-16))), neg(xln)},
-		cond{test(xln, "<", lit(-(2.302 * (1021*0.30102999566398119521 - 3.0)))), nullD},
+		cond{test(xln, "<", lit(-coefs.PsiElim)), nullD},
 		cond{test(w, "<", lit(0x1p-53)), div(lit(1), w)})
 	ans = c.bind(ans)
 	px := mul(x, sqlExpr{s: "pi()"})

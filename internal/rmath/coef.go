@@ -21,6 +21,10 @@ type Coefs struct {
 	Algmcs [5]float64
 	// Bvalues are dpsifn's Bernoulli numbers.
 	Bvalues [22]float64
+	// DnormUnderflow is the |z| beyond which dnorm is 0 (≈ 38.57), and
+	// PsiElim dpsifn's overflow limit (≈ 700.6: digamma is NaN for
+	// 0 < x < exp(-PsiElim)), both evaluated in doubles as R does.
+	DnormUnderflow, PsiElim float64
 }
 
 // Coefficients returns a copy of the tables.
@@ -29,6 +33,7 @@ func Coefficients() Coefs {
 		PnormA: pnormA, PnormB: pnormB, PnormC: pnormC, PnormD: pnormD, PnormP: pnormP, PnormQ: pnormQ,
 		QnormA: qnormA, QnormB: qnormB, QnormC: qnormC, QnormD: qnormD, QnormE: qnormE, QnormF: qnormF,
 		Gamcs: gamcs, Algmcs: algmcs, Bvalues: bvalues,
+		DnormUnderflow: dnormUnderflow, PsiElim: psiElim,
 	}
 }
 

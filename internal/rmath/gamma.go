@@ -195,10 +195,16 @@ var bvalues = [22]float64{
 	-1.92965793419400681e+16,
 }
 
+// psiElim is dpsifn's exponential overflow limit 2.302·(1021·log10(2) - 3)
+// ≈ 700.6, evaluated in doubles as dpsifn does: digamma is NaN for
+// 0 < x < exp(-psiElim).
+var psiElim = 2.302 * (float64(1021)*log10of2 - 3.0)
+
+// log10of2 is log10(2) as a double (d1mach(5)).
+var log10of2 = float64(0.30102999566398119521)
+
 // Constants of dpsifn for n = 0, m = 1 on IEEE doubles.
 const (
-	// psiElim is the exponential overflow limit 2.302·(1021·log10(2) - 3).
-	psiElim = 2.302 * (1021*0.30102999566398119521 - 3.0)
 	// psiWdtol is max(DBL_EPSILON/2, 0.5e-18) = 2^-53.
 	psiWdtol = dblEpsilon * 0.5
 	// psiXmin is the smallest argument of the asymptotic series:

@@ -268,15 +268,21 @@ func Dnorm(x, mean, sd float64, logP bool) float64 {
 	if x < 5 {
 		return m1Sqrt2Pi * math.Exp(-0.5*x*x) / sd
 	}
-	// sqrt(-2·log(2)·(DBL_MIN_EXP + 1 - DBL_MANT_DIG)): beyond it the
-	// density underflows to 0.
-	if x > math.Sqrt(-2*math.Ln2*(-1021+1-53)) {
+	if x > dnormUnderflow {
 		return 0
 	}
 	x1 := math.Ldexp(math.RoundToEven(math.Ldexp(x, 16)), -16)
 	x2 := x - x1
 	return m1Sqrt2Pi / sd * float64(math.Exp(-0.5*x1*x1)*math.Exp(float64(-0.5*x2-x1)*x2))
 }
+
+// dnormUnderflow is sqrt(-2·log(2)·(DBL_MIN_EXP + 1 - DBL_MANT_DIG)) ≈
+// 38.57, evaluated in doubles as dnorm.c does: beyond it the density
+// underflows to 0.
+var dnormUnderflow = math.Sqrt(-2 * ln2 * (-1021 + 1 - 53))
+
+// ln2 is log(2) as a double (R's M_LN2).
+var ln2 = float64(math.Ln2)
 
 // Qnorm is R's qnorm(p, mean, sd, lower.tail, log.p): the normal quantile
 // function, the x with Pnorm(x, mean, sd, lowerTail, logP) = p, by
