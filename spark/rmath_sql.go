@@ -109,10 +109,14 @@ func (c *compiler) bind(e sqlExpr) sqlExpr {
 	return ref(c.define("", val{sql: e.s, t: compute.Numeric, layer: e.layer}))
 }
 
-// isNull is the test that any of es is NULL (FALSE for literals).
+// isNull is the test that any of es is NULL: TRUE for the NULL literal,
+// FALSE for other literals.
 func isNull(es ...sqlExpr) sqlExpr {
 	var parts []sqlExpr
 	for _, e := range es {
+		if e.s == nullDouble || e.s == "NULL" {
+			return sqlExpr{s: "TRUE"}
+		}
 		if e.layer > 0 {
 			parts = append(parts, sqlExpr{s: "(" + e.s + " IS NULL)", layer: e.layer})
 		}

@@ -154,3 +154,15 @@ func TestRmathSQLArgs(t *testing.T) {
 		t.Errorf("non-literal lower.tail: %v", err)
 	}
 }
+
+// TestRmathSQLNullLiteral: an NA (or NaN, ±Inf) literal argument gives
+// NULL, also where the algorithm's branches would give a constant.
+func TestRmathSQLNullLiteral(t *testing.T) {
+	for _, e := range []string{"pnorm(as.numeric(NA))", "pnorm(NaN)", "dnorm(Inf)", "qnorm(NaN)", "lgamma(NaN)", "digamma(-Inf)",
+		"pnorm(x, NaN)", "dnorm(x, 0, NaN)", "rowhash(3, NaN)", "rowhash(3, x, Inf)"} {
+		q := rowQuery(t, gridView("x"), []string{e})
+		if !strings.Contains(q, "WHEN TRUE THEN CAST(NULL AS DOUBLE)") {
+			t.Errorf("%s: the SQL does not give NULL:\n%s", e, q)
+		}
+	}
+}
