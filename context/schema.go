@@ -3,6 +3,7 @@ package compute
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -130,6 +131,20 @@ type FuncSig struct {
 	// Result computes the result type from the argument types, or says why
 	// they do not fit.
 	Result func(args []Type) (Type, error)
+	// Args, if not nil, checks the argument expressions themselves (an
+	// argument that must be a literal).
+	Args func(args []Expr) error
+	// Params, if not nil, are the names of the parameters in order, as R
+	// names them, with their defaults (nil: required): the parser accepts
+	// them as named arguments (pnorm(x, lower.tail = FALSE)) and fills the
+	// defaults of skipped parameters.
+	Params []Param
+}
+
+// Param is a named parameter of a built-in function.
+type Param struct {
+	Name    string
+	Default Expr
 }
 
 func numericArgs(name string) func([]Type) (Type, error) {
@@ -150,18 +165,18 @@ var Functions = map[string]FuncSig{}
 func init() {
 	for _, fn := range []string{"log2", "log10", "log1p", "exp", "expm1", "sqrt", "abs", "floor", "ceiling", "trunc",
 		"sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sign"} {
-		Functions[fn] = FuncSig{1, 1, numericArgs(fn)}
+		Functions[fn] = FuncSig{MinArgs: 1, MaxArgs: 1, Result: numericArgs(fn)}
 	}
-	Functions["log"] = FuncSig{1, 2, numericArgs("log")}     // log(x), log(x, base)
-	Functions["round"] = FuncSig{1, 2, numericArgs("round")} // round(x, digits): half to even as R
-	Functions["pmin"] = FuncSig{1, -1, numericArgs("pmin")}
-	Functions["pmax"] = FuncSig{1, -1, numericArgs("pmax")}
-	Functions["is.na"] = FuncSig{1, 1, func([]Type) (Type, error) { return Logical, nil }}
-	Functions["as.numeric"] = FuncSig{1, 1, func(args []Type) (Type, error) { return Numeric, nil }}
+	Functions["log"] = FuncSig{MinArgs: 1, MaxArgs: 2, Result: numericArgs("log")}     // log(x), log(x, base)
+	Functions["round"] = FuncSig{MinArgs: 1, MaxArgs: 2, Result: numericArgs("round")} // round(x, digits): half to even as R
+	Functions["pmin"] = FuncSig{MinArgs: 1, MaxArgs: -1, Result: numericArgs("pmin")}
+	Functions["pmax"] = FuncSig{MinArgs: 1, MaxArgs: -1, Result: numericArgs("pmax")}
+	Functions["is.na"] = FuncSig{MinArgs: 1, MaxArgs: 1, Result: func([]Type) (Type, error) { return Logical, nil }}
+	Functions["as.numeric"] = FuncSig{MinArgs: 1, MaxArgs: 1, Result: func(args []Type) (Type, error) { return Numeric, nil }}
 	// factor(x) or factor(x, levels = c("a", "b")): x's values as a factor
 	// (numbers formatted as R's as.character does); with levels, values
 	// outside them are NA.
-	Functions["factor"] = FuncSig{1, -1, func(args []Type) (Type, error) {
+	Functions["factor"] = FuncSig{MinArgs: 1, MaxArgs: -1, Result: func(args []Type) (Type, error) {
 		for _, t := range args[1:] {
 			if t != Factor {
 				return Unknown, fmt.Errorf("factor: levels must be strings")
@@ -169,12 +184,75 @@ func init() {
 		}
 		return Factor, nil
 	}}
-	Functions["ifelse"] = FuncSig{3, 3, func(args []Type) (Type, error) {
+	// The normal distribution, as R's functions of the same names (see
+	// internal/rmath): pnorm(q, mean = 0, sd = 1, lower.tail = TRUE) is
+	// P[X <= q] for X ~ N(mean, sd^2) (P[X > q] with lower.tail = FALSE),
+	// qnorm(p, mean = 0, sd = 1, lower.tail = TRUE) its inverse and
+	// dnorm(x, mean = 0, sd = 1) the density. lower.tail must be TRUE or
+	// FALSE literally. Results that are NaN or ±Inf in R (sd < 0, p
+	// outside [0, 1], qnorm(0)) are NA.
+	mean, sd, lower := Param{"mean", Num{Value: 0}}, Param{"sd", Num{Value: 1}}, Param{"lower.tail", Bool{Value: true}}
+	Functions["pnorm"] = FuncSig{MinArgs: 1, MaxArgs: 4, Result: numericArgs("pnorm"), Args: lowerTailLiteral("pnorm"), Params: []Param{{Name: "q"}, mean, sd, lower}}
+	Functions["qnorm"] = FuncSig{MinArgs: 1, MaxArgs: 4, Result: numericArgs("qnorm"), Args: lowerTailLiteral("qnorm"), Params: []Param{{Name: "p"}, mean, sd, lower}}
+	Functions["dnorm"] = FuncSig{MinArgs: 1, MaxArgs: 3, Result: numericArgs("dnorm"), Params: []Param{{Name: "x"}, mean, sd}}
+	// lgamma(x) = log|Γ(x)| (+Inf, so NA, at 0 and the negative integers)
+	// and digamma(x) = Γ'(x)/Γ(x) (NaN, so NA, at 0 and the negative
+	// integers), as R's.
+	Functions["lgamma"] = FuncSig{MinArgs: 1, MaxArgs: 1, Result: numericArgs("lgamma")}
+	Functions["digamma"] = FuncSig{MinArgs: 1, MaxArgs: 1, Result: numericArgs("digamma")}
+	// rowhash(seed, ...) is a uniform number in [0, 1) that is a fixed
+	// function of the row's identity (its file's base name and its 0-based
+	// position in the file), of seed (an integer literal) and of the
+	// further numeric arguments, identical in both compute contexts: see
+	// rmath.RowHash. It is NA when a further argument is NA.
+	Functions["rowhash"] = FuncSig{MinArgs: 1, MaxArgs: -1, Result: numericArgs("rowhash"), Args: func(args []Expr) error {
+		if _, err := RowHashSeed(args[0]); err != nil {
+			return err
+		}
+		return nil
+	}}
+	Functions["ifelse"] = FuncSig{MinArgs: 3, MaxArgs: 3, Result: func(args []Type) (Type, error) {
 		if args[0] != Logical && args[0] != Numeric {
 			return Unknown, fmt.Errorf("ifelse: test is %s, want logical", args[0])
 		}
 		return unify("ifelse", args[1], args[2])
 	}}
+}
+
+// lowerTailLiteral checks that the fourth argument of pnorm or qnorm, when
+// given, is TRUE or FALSE.
+func lowerTailLiteral(name string) func([]Expr) error {
+	return func(args []Expr) error {
+		if len(args) < 4 {
+			return nil
+		}
+		if _, ok := args[3].(Bool); !ok {
+			return fmt.Errorf("%s: lower.tail must be TRUE or FALSE, got %s", name, args[3])
+		}
+		return nil
+	}
+}
+
+// RowHashSeed returns the seed of a rowhash call, its first argument,
+// which must be an integer literal of at most 2^53 in absolute value.
+func RowHashSeed(e Expr) (int64, error) {
+	v := 0.0
+	switch n := e.(type) {
+	case Num:
+		v = n.Value
+	case Unary:
+		if x, ok := n.X.(Num); ok && n.Op == Neg {
+			v = -x.Value
+			break
+		}
+		return 0, fmt.Errorf("rowhash: the seed must be an integer literal, got %s", e)
+	default:
+		return 0, fmt.Errorf("rowhash: the seed must be an integer literal, got %s", e)
+	}
+	if v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		return 0, fmt.Errorf("rowhash: the seed must be an integer literal, got %s", e)
+	}
+	return int64(v), nil
 }
 
 // unify is the common type of two branches; Unknown (an NA literal) fits any.
@@ -270,6 +348,11 @@ func Check(e Expr, s *Schema) (Type, error) {
 				return Unknown, err
 			}
 			types[i] = t
+		}
+		if sig.Args != nil {
+			if err := sig.Args(n.Args); err != nil {
+				return Unknown, err
+			}
 		}
 		return sig.Result(types)
 	case In:

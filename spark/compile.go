@@ -70,6 +70,11 @@ type sourceView struct {
 	View   string
 	Cols   []sourceCol
 	Schema *compute.Schema
+	// FileCol and RowCol, if not empty, are the view columns of the row
+	// identity rowhash uses: the file's base name and the row's 0-based
+	// position in the file (Spark's _metadata.file_name and
+	// _metadata.row_index, which Parquet sources have).
+	FileCol, RowCol string
 	// Corrupt, if not empty, is the view column that holds the text of a
 	// malformed line (CSV). A malformed line, or one where a column the
 	// pass reads does not parse, fails the pass, or with SkipBad is
@@ -106,6 +111,9 @@ type compiler struct {
 	n    int
 	// srcLoaded maps a source column index to its loaded value.
 	srcLoaded map[int]val
+	// rowID are the row identity columns (file name, row index) once
+	// rowhash has used them.
+	rowID []val
 	// shifts are the one-row relations joined to the data that give SSCP
 	// aggregates their centring constants.
 	shifts []shiftJoin
@@ -469,6 +477,20 @@ func (c *compiler) call(n compute.Call) (val, error) {
 			args[i] = v
 		}
 		return nil
+	}
+	switch n.Fn {
+	case "pnorm", "qnorm", "dnorm", "lgamma", "digamma", "rowhash":
+		if n.Fn == "rowhash" {
+			args[0] = val{sql: "NULL", t: compute.Unknown, atom: true} // the seed: a literal
+		}
+		if err := nums(); err != nil {
+			return val{}, err
+		}
+		v, _, err := c.rmathCall(n, args)
+		if err != nil {
+			return val{}, wrap(err)
+		}
+		return v, nil
 	}
 	if f, ok := unaryFuncs[n.Fn]; ok {
 		if err := nums(); err != nil {

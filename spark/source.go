@@ -191,6 +191,11 @@ func (c *Context) registerRelation(ctx context.Context, ds compute.DataSource, v
 	if err != nil {
 		return nil, err
 	}
+	if ds.ResolveFormat() == compute.FormatParquet {
+		if renamed, err = withRowIdentity(renamed, sv); err != nil {
+			return nil, err
+		}
+	}
 	if err := c.createView(ctx, view, renamed); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ package rexpr
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -576,14 +577,21 @@ func (p *Parser) parseCall(name Token) (compute.Expr, error) {
 		return p.parseFactor(name)
 	}
 	var args []compute.Expr
+	var named []namedArg
 	for p.Peek().Kind != TokRParen {
-		if len(args) > 0 {
+		if len(args) > 0 || len(named) > 0 {
 			if _, err := p.Expect(TokComma, ""); err != nil {
 				return nil, err
 			}
 		}
+		argName, argPos := "", 0
 		if t := p.Peek(); t.Kind == TokName && p.toks[p.i+1].Kind == TokOp && p.toks[p.i+1].Text == "=" {
-			return nil, p.Errorf(t.Pos, "named arguments are not supported in %s()", name.Text)
+			if compute.Functions[name.Text].Params == nil {
+				return nil, p.Errorf(t.Pos, "named arguments are not supported in %s()", name.Text)
+			}
+			argName, argPos = t.Text, t.Pos
+			p.Next()
+			p.Next()
 		}
 		if p.Peek().Kind == TokEOF {
 			return nil, p.Errorf(p.Peek().Pos, "missing ) to close %s(", name.Text)
@@ -592,9 +600,22 @@ func (p *Parser) parseCall(name Token) (compute.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if argName != "" {
+			named = append(named, namedArg{argName, a, argPos})
+			continue
+		}
+		if len(named) > 0 {
+			return nil, p.Errorf(name.Pos, "%s(): an unnamed argument after a named one", name.Text)
+		}
 		args = append(args, a)
 	}
 	p.Next() // )
+	if len(named) > 0 {
+		var err error
+		if args, err = p.matchArgs(name, args, named); err != nil {
+			return nil, err
+		}
+	}
 	switch name.Text {
 	case "c":
 		return nil, p.Errorf(name.Pos, "c(...) is only allowed on the right of %%in%%")
@@ -625,6 +646,49 @@ func (p *Parser) parseCall(name Token) (compute.Expr, error) {
 		return nil, p.Errorf(name.Pos, "unknown function %s(); known functions: %s", name.Text, strings.Join(compute.FunctionNames(), ", "))
 	}
 	return compute.Call{Fn: name.Text, Args: args}, nil
+}
+
+// namedArg is an argument given as name = value.
+type namedArg struct {
+	name  string
+	value compute.Expr
+	pos   int
+}
+
+// matchArgs places named arguments at their parameters' positions (as R
+// matches exact names), filling skipped parameters with their defaults.
+func (p *Parser) matchArgs(fn Token, args []compute.Expr, named []namedArg) ([]compute.Expr, error) {
+	params := compute.Functions[fn.Text].Params
+	slots := make([]compute.Expr, len(params))
+	if len(args) > len(params) {
+		return nil, p.Errorf(fn.Pos, "%s() takes at most %d arguments", fn.Text, len(params))
+	}
+	copy(slots, args)
+	last := len(args) - 1
+	for _, a := range named {
+		i := slices.IndexFunc(params, func(q compute.Param) bool { return q.Name == a.name })
+		if i < 0 {
+			names := make([]string, len(params))
+			for k, q := range params {
+				names[k] = q.Name
+			}
+			return nil, p.Errorf(a.pos, "%s() has no parameter %s (its parameters: %s)", fn.Text, a.name, strings.Join(names, ", "))
+		}
+		if slots[i] != nil {
+			return nil, p.Errorf(a.pos, "%s(): argument %s given twice", fn.Text, a.name)
+		}
+		slots[i] = a.value
+		last = max(last, i)
+	}
+	for i := 0; i <= last; i++ {
+		if slots[i] == nil {
+			if params[i].Default == nil {
+				return nil, p.Errorf(fn.Pos, "%s(): argument %s is missing", fn.Text, params[i].Name)
+			}
+			slots[i] = params[i].Default
+		}
+	}
+	return slots[:last+1], nil
 }
 
 // parseFactor parses the arguments of factor(x) and factor(x, levels =
