@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"math"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/rmath"
 	"github.com/rxspark/rxspark/local/kernel"
 )
 
@@ -101,6 +103,7 @@ type evaluator struct {
 	fused int
 	ibufs [][]int8
 	iused int
+	rows  rowID // the chunk's row identity (rowhash)
 }
 
 func newEvaluator() *evaluator {
@@ -763,6 +766,8 @@ func (ev *evaluator) call(c compute.Call) (*vec, error) {
 		return ev.choose([]*vec{args[0]}, []*vec{args[1]}, args[2], true)
 	case "factor":
 		return ev.factor(args[0], c.Args[1:]), nil
+	case "pnorm", "qnorm", "dnorm", "lgamma", "digamma", "rowhash":
+		return ev.rmathCall(c, args, m, scalar)
 	}
 	return nil, fmt.Errorf("unknown function %s()", c.Fn)
 }
@@ -1054,4 +1059,70 @@ func (ev *evaluator) factor(a *vec, levelArgs []compute.Expr) *vec {
 		}
 	}
 	return &vec{t: compute.Factor, scalar: a.scalar, codes: codes, levels: levels}
+}
+
+// rowID is the identity of the chunk's rows for rowhash(): the base name of
+// their file and the 0-based position of the first row in it.
+type rowID struct {
+	file  string
+	first int64
+}
+
+// setRows records the identity of the current chunk's rows.
+func (ev *evaluator) setRows(source string, first int64) {
+	ev.rows = rowID{file: path.Base(source), first: first}
+}
+
+// rmathCall evaluates pnorm, qnorm, dnorm, lgamma, digamma and rowhash.
+func (ev *evaluator) rmathCall(c compute.Call, args []*vec, m int, scalar bool) (*vec, error) {
+	num := make([][]float64, len(args))
+	for i, a := range args {
+		num[i] = a.asNum(ev)
+	}
+	arg := func(i int, def float64, row int) float64 {
+		if i >= len(num) {
+			return def
+		}
+		return at(num[i], row)
+	}
+	lower := true
+	if len(c.Args) > 3 {
+		if b, ok := c.Args[3].(compute.Bool); ok {
+			lower = b.Value
+		}
+	}
+	if c.Fn == "rowhash" {
+		seed, err := compute.RowHashSeed(c.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		fh := rmath.FileHash(seed, ev.rows.file)
+		out := ev.floats(ev.n)
+		extra := make([]float64, len(num)-1)
+		for i := range out {
+			for j := range extra {
+				extra[j] = at(num[j+1], i)
+			}
+			out[i] = rmath.RowHashFrom(fh, ev.rows.first+int64(i), extra...)
+		}
+		return &vec{t: compute.Numeric, num: out}, nil
+	}
+	out := ev.floats(m)
+	for i := range out {
+		x := at(num[0], i)
+		switch c.Fn {
+		case "pnorm":
+			out[i] = rmath.Pnorm(x, arg(1, 0, i), arg(2, 1, i), lower, false)
+		case "qnorm":
+			out[i] = rmath.Qnorm(x, arg(1, 0, i), arg(2, 1, i), lower, false)
+		case "dnorm":
+			out[i] = rmath.Dnorm(x, arg(1, 0, i), arg(2, 1, i), false)
+		case "lgamma":
+			out[i] = rmath.Lgamma(x)
+		case "digamma":
+			out[i] = rmath.Digamma(x)
+		}
+	}
+	finite(out)
+	return &vec{t: compute.Numeric, scalar: scalar, num: out}, nil
 }

@@ -709,6 +709,7 @@ func (h *hashTable) rowBytes() int64 {
 // addChunk copies the rows of one chunk into a block.
 func (h *hashTable) addChunk(ev *evaluator, c Chunk) (*buildBlock, error) {
 	ev.reset(c.Record)
+	ev.setRows(c.Source, c.FirstRow)
 	s := h.side
 	b := &buildBlock{n: int(c.Record.NumRows())}
 	b.num = make([][]float64, len(s.cols))
@@ -1015,6 +1016,7 @@ type joined struct {
 // probeChunk joins one chunk of the streamed input with the table.
 func (j *mergeJob) probeChunk(ctx context.Context, h *hashTable, ev *evaluator, c Chunk, keepProbe, keepBuild bool, w batchWriter) error {
 	ev.reset(c.Record)
+	ev.setRows(c.Source, c.FirstRow)
 	probe := 1 - j.build
 	ps := j.sides[probe]
 	vecs := make([]mcol, len(ps.cols))

@@ -639,6 +639,39 @@ func (pr *program) call(c compute.Call) (int, error) {
 		return pr.choose(c, []compute.Expr{c.Args[0]}, []compute.Expr{c.Args[1]}, c.Args[2], true)
 	case "factor":
 		return pr.fallback(c)
+	case "pnorm", "qnorm", "dnorm":
+		xs := []int{pr.asNum(args[0]), pr.constNum(0), pr.constNum(1)}
+		for i := 1; i < len(args) && i < 3; i++ {
+			xs[i] = pr.asNum(args[i])
+		}
+		lower := true
+		if len(c.Args) > 3 {
+			b, ok := c.Args[3].(compute.Bool)
+			if !ok {
+				return 0, fmt.Errorf("%s: lower.tail must be TRUE or FALSE, got %s", c.Fn, c.Args[3])
+			}
+			lower = b.Value
+		}
+		fn := c.Fn
+		return pr.emit(fmt.Sprintf("%s%v%v", fn, xs, lower), slotDef{t: compute.Numeric, dirty: true},
+			func(out int) instr { return &normOp{o: out, fn: fn, x: xs[0], mean: xs[1], sd: xs[2], lower: lower} }), nil
+	case "rowhash":
+		seed, err := compute.RowHashSeed(c.Args[0])
+		if err != nil {
+			return 0, err
+		}
+		extra := make([]int, len(args)-1)
+		for i, a := range args[1:] {
+			extra[i] = pr.asNum(a)
+		}
+		key := fmt.Sprintf("rowhash(%d,%v)", seed, extra)
+		if s, ok := pr.memo[key]; ok {
+			return s, nil
+		}
+		s := pr.newSlot(slotDef{t: compute.Numeric})
+		pr.code = append(pr.code, &rowHashOp{o: s, seed: seed, extra: extra})
+		pr.memo[key] = s
+		return s, nil
 	}
 	return 0, fmt.Errorf("unknown function %s()", c.Fn)
 }

@@ -3,6 +3,8 @@ package local
 import (
 	"math"
 
+	"github.com/rxspark/rxspark/internal/rmath"
+
 	compute "github.com/rxspark/rxspark/context"
 )
 
@@ -483,6 +485,7 @@ var mathFuncs = map[string]mathFunc{
 	"sin":  {fnOther, false, math.Sin}, "cos": {fnOther, false, math.Cos}, "tan": {fnOther, true, math.Tan},
 	"asin": {fnOther, false, math.Asin}, "acos": {fnOther, false, math.Acos}, "atan": {fnOther, false, math.Atan},
 	"sinh": {fnOther, true, math.Sinh}, "cosh": {fnOther, true, math.Cosh}, "tanh": {fnOther, false, math.Tanh},
+	"lgamma": {fnOther, true, rmath.Lgamma}, "digamma": {fnOther, true, rmath.Digamma},
 }
 
 // mathOp applies a unary function.
@@ -1043,4 +1046,76 @@ func (n *sumOp) add(m *machine, t sumTerm, out []float64, lo, hi int) {
 			out[i] -= float64(d * d)
 		}
 	}
+}
+
+// normOp is pnorm, qnorm or dnorm (R's algorithms, internal/rmath).
+type normOp struct {
+	o, x, mean, sd int
+	fn             string
+	lower          bool
+}
+
+func (n *normOp) out() int         { return n.o }
+func (n *normOp) ins() []int       { return []int{n.x, n.mean, n.sd} }
+func (n *normOp) preserving() bool { return false }
+func (n *normOp) run(m *machine, lo, hi int) {
+	out := m.num[n.o][lo:hi]
+	x, xk, xc := m.operand(n.x, lo, hi)
+	mu, mk, mc := m.operand(n.mean, lo, hi)
+	sd, sk, sc := m.operand(n.sd, lo, hi)
+	for i := range out {
+		xv, mv, sv := xc, mc, sc
+		if !xk {
+			xv = x[i]
+		}
+		if !mk {
+			mv = mu[i]
+		}
+		if !sk {
+			sv = sd[i]
+		}
+		switch n.fn {
+		case "pnorm":
+			out[i] = rmath.Pnorm(xv, mv, sv, n.lower, false)
+		case "qnorm":
+			out[i] = rmath.Qnorm(xv, mv, sv, n.lower, false)
+		default:
+			out[i] = rmath.Dnorm(xv, mv, sv, false)
+		}
+	}
+}
+
+// rowHashOp is rowhash(seed, extra...): a function of the row's identity
+// (its file's base name and its position in the file), never a constant.
+type rowHashOp struct {
+	o     int
+	seed  int64
+	extra []int
+	// the file hash of the last file seen
+	file string
+	fh   uint64
+	buf  []float64
+}
+
+func (n *rowHashOp) out() int         { return n.o }
+func (n *rowHashOp) ins() []int       { return n.extra }
+func (n *rowHashOp) preserving() bool { return false }
+func (n *rowHashOp) runChunk(m *machine) error {
+	id := m.ev.rows
+	if n.fh == 0 || id.file != n.file {
+		n.file, n.fh = id.file, rmath.FileHash(n.seed, id.file)
+	}
+	out := m.num[n.o][:m.n]
+	n.buf = grow(n.buf, len(n.extra))
+	for i := range out {
+		for j, s := range n.extra {
+			if m.p.slots[s].konst {
+				n.buf[j] = m.num[s][0]
+			} else {
+				n.buf[j] = m.num[s][i]
+			}
+		}
+		out[i] = rmath.RowHashFrom(n.fh, id.first+int64(i), n.buf...)
+	}
+	return nil
 }

@@ -95,7 +95,17 @@ func (g *exprGen) num(d int) compute.Expr {
 		}
 		return compute.Col{Name: g.nums[r.IntN(len(g.nums))]}
 	}
-	switch r.IntN(14) {
+	switch r.IntN(15) {
+	case 13:
+		switch r.IntN(4) {
+		case 0:
+			return compute.Call{Fn: "pnorm", Args: []compute.Expr{g.num(d - 1), g.num(d - 1), g.num(d - 1), compute.Bool{Value: r.IntN(2) == 0}}}
+		case 1:
+			return compute.Call{Fn: "qnorm", Args: []compute.Expr{g.num(d - 1), g.num(d - 1), g.num(d - 1)}}
+		case 2:
+			return compute.Call{Fn: "dnorm", Args: []compute.Expr{g.num(d - 1), g.num(d - 1)}}
+		}
+		return compute.Call{Fn: "rowhash", Args: []compute.Expr{compute.Num{Value: float64(r.IntN(5))}, g.num(d - 1)}}
 	case 11: // the fused sum's patterns
 		return compute.Binary{Op: compute.Add, L: g.num(d - 1),
 			R: compute.Binary{Op: compute.Pow, L: compute.Binary{Op: compute.Sub, L: g.num(d - 1), R: g.num(d - 1)}, R: compute.Num{Value: 2}}}
@@ -109,7 +119,8 @@ func (g *exprGen) num(d int) compute.Expr {
 		return compute.Unary{Op: compute.Neg, X: g.num(d - 1)}
 	case 5:
 		fns := []string{"exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "abs", "floor", "ceiling", "trunc",
-			"round", "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh"}
+			"round", "sign", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+			"lgamma", "digamma", "pnorm", "qnorm", "dnorm"}
 		return compute.Call{Fn: fns[r.IntN(len(fns))], Args: []compute.Expr{g.num(d - 1)}}
 	case 6:
 		fns := []string{"log", "round", "pmin", "pmax"}
@@ -315,6 +326,7 @@ func TestProgramMatchesTreeEvaluator(t *testing.T) {
 		// The tree-walking evaluator.
 		ev := newEvaluator()
 		ev.reset(rec)
+		ev.setRows("dir/part-1.parquet", 1000)
 		var treeErr error
 		for _, tr := range p.Transforms {
 			v, err := ev.eval(tr.Expr)
@@ -338,6 +350,7 @@ func TestProgramMatchesTreeEvaluator(t *testing.T) {
 		// The compiled program.
 		ev2 := newEvaluator()
 		ev2.reset(rec)
+		ev2.setRows("hdfs://nn:8020/data/part-1.parquet", 1000)
 		prog, err := compileProgram(&p, rec.Schema())
 		if err == nil {
 			m := newMachine(prog, ev2)

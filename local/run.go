@@ -156,6 +156,7 @@ func (w *worker) encodeKey(key []compute.KeyValue) string {
 func (w *worker) chunk(c Chunk) error {
 	ev := w.ev
 	ev.reset(c.Record)
+	ev.setRows(c.Source, c.FirstRow)
 	n := ev.n
 	p := w.pass
 	if s := c.Record.Schema(); w.prog == nil || (w.prog.schema != s && !w.prog.schema.Equal(s)) {

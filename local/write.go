@@ -133,6 +133,7 @@ type stepWorker struct {
 func (w *stepWorker) chunk(ch Chunk) ([]outCol, int, error) {
 	ev := w.ev
 	ev.reset(ch.Record)
+	ev.setRows(ch.Source, ch.FirstRow)
 	n := ev.n
 	if s := ch.Record.Schema(); w.prog == nil || (w.prog.schema != s && !w.prog.schema.Equal(s)) {
 		pass := &compute.Pass{Transforms: w.step.Transforms, Filter: w.step.Filter}

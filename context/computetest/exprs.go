@@ -49,6 +49,21 @@ var exprTests = map[string][]string{
 	"tan":   unaryTests("tan", "tan(x)"),
 	"tanh":  unaryTests("tanh", "tanh(x)", "tanh(e / 4)"),
 	"trunc": unaryTests("trunc", "trunc(x)", "trunc(-2.7)"),
+	// The normal distribution (tails far out, the mean and sd arguments,
+	// lower.tail, sd <= 0, p outside [0, 1]) and the gamma functions (poles,
+	// negatives, large arguments).
+	"pnorm": unaryTests("pnorm", "pnorm(x / 3)", "pnorm(-40)", "pnorm(-8.5)", "pnorm(x, 5, 10)", "pnorm(x, y, 2)",
+		"pnorm(x, 0, -1)", "pnorm(1, 1, 0)", "pnorm(x / 3, lower.tail = FALSE)", "pnorm(9, lower.tail = FALSE)", "pnorm(e, 0, e2)"),
+	"qnorm": unaryTests("qnorm", "qnorm(pnorm(x / 3))", "qnorm(0.975)", "qnorm(1e-300)", "qnorm(1 - 1e-12)", "qnorm(0.5, 3, 2)",
+		"qnorm(1.5)", "qnorm(1)", "qnorm(0.025, lower.tail = FALSE)", "qnorm(pnorm(x / 3), y, 2)", "qnorm(0.3, 0, -1)"),
+	"dnorm": unaryTests("dnorm", "dnorm(x / 3)", "dnorm(40)", "dnorm(x, 5, 10)", "dnorm(x, y, 2)", "dnorm(1, 1, 0)", "dnorm(x, 0, -1)"),
+	"lgamma": unaryTests("lgamma", "lgamma(x)", "lgamma(0.5)", "lgamma(-0.5)", "lgamma(-2)", "lgamma(1e10)", "lgamma(1e-300)",
+		"lgamma(2.5e305)", "lgamma(n)"),
+	"digamma": unaryTests("digamma", "digamma(x)", "digamma(0.5)", "digamma(-0.5)", "digamma(-2)", "digamma(1e10)",
+		"digamma(1e-8)", "digamma(n)"),
+	// rowhash depends on the row's identity: file base name and position.
+	"rowhash": {"rowhash(1)", "rowhash(42)", "rowhash(-7)", "rowhash(0, n)", "rowhash(3, e)", "rowhash(3, b, x)",
+		"rowhash(1) < 0.5", "floor(rowhash(9) * 4)"},
 	// pmin/pmax without na.rm: NA when any argument is.
 	"pmin": {"pmin(x, y, n)", "pmin(e, e2)", "pmin(e)", "pmin(e, b, 1)", "pmin(as.numeric(NA), 1)", "pmin(-Inf, 1)", "pmin(e, 0, e2)", "pmin(1, 2, 3)"},
 	"pmax": {"pmax(x, 3)", "pmax(e, e2)", "pmax(e)", "pmax(e2, b)", "pmax(1, as.numeric(NA))", "pmax(Inf, 1)", "pmax(e, 0, e2)"},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/internal/rmath"
 )
 
 // The reference evaluator (the oracle) implements the documented semantics
@@ -112,6 +113,24 @@ type RowID struct {
 // is the row's identity.
 type oracleFunc func(id RowID, args []cell) (cell, error)
 
+// normal lifts pnorm, qnorm and dnorm: (x, mean = 0, sd = 1, lower.tail =
+// TRUE).
+func normal(f func(x, mean, sd float64, lower bool) float64) oracleFunc {
+	return func(_ RowID, args []cell) (cell, error) {
+		mean, sd, lower := 0.0, 1.0, true
+		if len(args) > 1 {
+			mean = args[1].asNum()
+		}
+		if len(args) > 2 {
+			sd = args[2].asNum()
+		}
+		if len(args) > 3 {
+			lower = args[3].lgl == 1
+		}
+		return numCell(f(args[0].asNum(), mean, sd, lower)), nil
+	}
+}
+
 // math1 lifts a float64 function of one argument.
 func math1(f func(float64) float64) oracleFunc {
 	return func(_ RowID, args []cell) (cell, error) { return numCell(f(args[0].asNum())), nil }
@@ -165,6 +184,23 @@ var oracleFuncs = map[string]oracleFunc{
 		}
 		p := math.Pow(10, args[1].asNum())
 		return numCell(math.RoundToEven(x*p) / p), nil
+	},
+	// The normal distribution and the gamma functions, as R's
+	// (internal/rmath, checked against R in its own tests and by the R
+	// check of every test expression).
+	"pnorm":   normal(func(x, m, s float64, lower bool) float64 { return rmath.Pnorm(x, m, s, lower, false) }),
+	"qnorm":   normal(func(p, m, s float64, lower bool) float64 { return rmath.Qnorm(p, m, s, lower, false) }),
+	"dnorm":   normal(func(x, m, s float64, _ bool) float64 { return rmath.Dnorm(x, m, s, false) }),
+	"lgamma":  math1(rmath.Lgamma),
+	"digamma": math1(rmath.Digamma),
+	// rowhash(seed, extra...) hashes the row's identity: Spark's chained
+	// xxhash64 of (seed, file base name, 0-based row index, extra...).
+	"rowhash": func(id RowID, args []cell) (cell, error) {
+		extra := make([]float64, len(args)-1)
+		for i, a := range args[1:] {
+			extra[i] = a.asNum()
+		}
+		return numCell(rmath.RowHash(int64(args[0].asNum()), id.File, int64(id.Index), extra...)), nil
 	},
 	"pmin": func(_ RowID, args []cell) (cell, error) { return pminmax(args, false), nil },
 	"pmax": func(_ RowID, args []cell) (cell, error) { return pminmax(args, true), nil },

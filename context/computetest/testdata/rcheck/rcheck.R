@@ -47,6 +47,11 @@ for (fn in c("log2", "log10", "log1p", "exp", "expm1", "sqrt", "abs", "floor", "
              "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sign")) {
   assign(fn, wrap1(get(fn, envir = baseenv())), envir = env)
 }
+env$pnorm <- function(q, mean = 0, sd = 1, lower.tail = TRUE) fin(stats::pnorm(q, mean, sd, lower.tail))
+env$qnorm <- function(p, mean = 0, sd = 1, lower.tail = TRUE) fin(suppressWarnings(stats::qnorm(p, mean, sd, lower.tail)))
+env$dnorm <- function(x, mean = 0, sd = 1) fin(suppressWarnings(stats::dnorm(x, mean, sd)))
+env$lgamma <- function(x) fin(suppressWarnings(base::lgamma(x)))
+env$digamma <- function(x) fin(suppressWarnings(base::digamma(x)))
 env$log <- function(x, base) if (missing(base)) fin(base::log(x)) else fin(base::log(x, base))
 env$round <- function(x, digits = 0) fin(base::round(x, digits))
 env$pmin <- function(...) fin(base::pmin(...))
