@@ -7,6 +7,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -149,5 +150,39 @@ func TestRowhashNeedsParquet(t *testing.T) {
 	_, err := cc.Run(context.Background(), compute.CSV(path), p)
 	if err == nil || !strings.Contains(err.Error(), "rowhash needs a Parquet file source on Spark") {
 		t.Errorf("rowhash on CSV: %v", err)
+	}
+}
+
+// TestRowhashFileName: the file name Spark reports is URL-encoded
+// (_metadata.file_name); rowhash decodes it, so that a '+' (which
+// url_decode alone would turn into a space) keeps its meaning.
+func TestRowhashFileName(t *testing.T) {
+	cc := newTestContext(t)
+	if _, ok := hdfsOptions(); !ok && !localFiles() {
+		t.Skip("neither HDFS nor RXSPARK_SPARK_LOCAL_FILES=1")
+	}
+	const name = "a+b.parquet"
+	x := computetest.Column{Name: "x", Type: compute.Numeric}
+	rh := computetest.Column{Name: "rh", Type: compute.Numeric}
+	for i := 0; i < 50; i++ {
+		x.Values = append(x.Values, float64(i))
+		rh.Values = append(rh.Values, rmath.RowHash(5, name, int64(i)))
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := (&computetest.Table{Cols: []computetest.Column{x, rh}}).WriteParquet(path, 16); err != nil {
+		t.Fatal(err)
+	}
+	e, err := rexpr.Parse("rowhash(5) != rh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &compute.Pass{Name: "rowhash file name", Aggs: []compute.Agg{{Kind: compute.AggCount, Where: e}, {Kind: compute.AggCount}}}
+	res, err := cc.Run(context.Background(), compute.Parquet(path), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Sets[0].Groups[0].Values
+	if bad, n := v[0].(*compute.CountValue).N, v[1].(*compute.CountValue).N; bad != 0 || n != 50 {
+		t.Errorf("rowhash(5) differs from rmath.RowHash(5, %q, row) in %d of %d rows", name, bad, n)
 	}
 }

@@ -481,8 +481,11 @@ func (c *compiler) rowhashSQL(n compute.Call, extra []val) (sqlExpr, error) {
 	}
 	if c.rowID == nil {
 		// The view's identity columns, carried up from the first layer.
+		// Spark's _metadata.file_name is URL-encoded (a space is %20, % is
+		// %25, # is %23; + and non-ASCII letters are kept): decoded, with
+		// + protected from url_decode's form decoding, it is the base name.
 		c.rowID = []val{
-			c.define("_rid_file", val{sql: quoteIdent(c.src.FileCol), t: compute.Factor}),
+			c.define("_rid_file", val{sql: "url_decode(replace(" + quoteIdent(c.src.FileCol) + ", '+', '%2B'))", t: compute.Factor}),
 			c.define("_rid_row", val{sql: quoteIdent(c.src.RowCol), t: compute.Numeric}),
 		}
 	}

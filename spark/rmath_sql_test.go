@@ -108,7 +108,7 @@ func TestRmathSQLShape(t *testing.T) {
 func TestRowhashSQL(t *testing.T) {
 	q := rowQuery(t, gridView("x"), []string{"rowhash(7)", "rowhash(-3, x, 2)"})
 	for _, want := range []string{
-		"`_rx_file_name` AS `_rid_file`", "`_rx_row_index` AS `_rid_row`",
+		"url_decode(replace(`_rx_file_name`, '+', '%2B')) AS `_rid_file`", "`_rx_row_index` AS `_rid_row`",
 		"(CAST(shiftrightunsigned(xxhash64(CAST(7 AS BIGINT), `_rid_file`, `_rid_row`), 11) AS DOUBLE) * 1.1102230246251565E-16D)",
 		"xxhash64(CAST(-3 AS BIGINT), `_rid_file`, `_rid_row`, `_c0`, 2D)",
 		"WHEN (`_c0` IS NULL) THEN CAST(NULL AS DOUBLE)",

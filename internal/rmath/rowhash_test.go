@@ -179,3 +179,17 @@ func TestRowHashMatchesSparkRows(t *testing.T) {
 		t.Errorf("%d rows", n)
 	}
 }
+
+// TestSparkDocumentedExample reproduces the example of Spark's SQL function
+// reference, SELECT xxhash64('Spark', array(123), 2) = 5602566077635097486:
+// the chaining from seed 42, a string as its UTF-8 bytes, an array element
+// by element, an INT as its 4 little-endian bytes.
+func TestSparkDocumentedExample(t *testing.T) {
+	le32 := func(v uint32) []byte { return []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} }
+	h := HashString("Spark", sparkHashSeed)
+	h = xxh64(le32(123), h)
+	h = xxh64(le32(2), h)
+	if int64(h) != 5602566077635097486 {
+		t.Errorf("xxhash64('Spark', array(123), 2) = %d, Spark documents 5602566077635097486", int64(h))
+	}
+}
