@@ -31,6 +31,8 @@ func fixtureView(t *computetest.Table) *sourceView {
 		sv.Cols = append(sv.Cols, sourceCol{Field: f, Col: "s" + strconv.Itoa(i), Expr: conv})
 		sv.Schema.Fields = append(sv.Schema.Fields, f)
 	}
+	// The row identity a Parquet source's view carries (rowhash).
+	sv.FileCol, sv.RowCol = rowIDFileCol, rowIDRowCol
 	return sv
 }
 
