@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -411,7 +412,7 @@ func (pr *program) fallback(e compute.Expr) (int, error) {
 	for c, s := range bind {
 		keys = append(keys, c+"="+strconv.Itoa(s))
 	}
-	key := "tree:" + e.String() + "|" + strings.Join(sortedStrings(keys), ",")
+	key := "tree:" + e.String() + "|" + strings.Join(slices.Sorted(slices.Values(keys)), ",")
 	if s, ok := pr.memo[key]; ok {
 		return s, nil
 	}
@@ -446,17 +447,7 @@ func staticType(e compute.Expr, pr *program) (compute.Type, error) {
 	return t, nil
 }
 
-func sortedStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
-}
-
-// canInf reports whether a numeric binary operator can give ±Inf for
-// finite operands.
+// binary compiles an operator node.
 func (pr *program) binary(n compute.Binary) (int, error) {
 	if n.Op == compute.Add || n.Op == compute.Sub {
 		if s, ok, err := pr.sum(n); ok || err != nil {
@@ -1018,7 +1009,7 @@ func (pr *program) sum(n compute.Binary) (slot int, ok bool, err error) {
 		func(out int) instr { return &sumOp{o: out, terms: terms} }), true, nil
 }
 
-// num compiles e as a number; ok is false for a factor.
+// numOperand compiles e as a number; ok is false for a factor.
 func (pr *program) numOperand(e compute.Expr) (int, bool, error) {
 	s, err := pr.compile(e)
 	if err != nil {

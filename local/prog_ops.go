@@ -308,7 +308,7 @@ func arithCode(op compute.BinaryOp) int {
 	return -1
 }
 
-// arith is the scalar definition of each arithmetic code, as eval.go's
+// arith1 is the scalar definition of each arithmetic code, as eval.go's
 // arith: R's %% is a - floor(a/b)*b and %/% is floor(a/b).
 func arith1(op int, a, b float64) float64 {
 	switch op {

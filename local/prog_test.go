@@ -299,7 +299,6 @@ func TestProgramMatchesTreeEvaluator(t *testing.T) {
 			switch r.IntN(3) {
 			case 0:
 				e = g.num(3)
-				defer func(name string) {}(name)
 				g.nums = append(g.nums, name)
 			case 1:
 				e = g.lgl(3)
