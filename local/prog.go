@@ -1025,46 +1025,37 @@ func (pr *program) numOperand(e compute.Expr) (int, bool, error) {
 // (x - y)^2.
 func (pr *program) term(e compute.Expr) (sumTerm, bool, error) {
 	if b, isBin := e.(compute.Binary); isBin {
+		// x*y, or (x - y)^2: the two operands and the term kinds for a
+		// constant operand and for two vectors. (c - x)^2 = (x - c)^2
+		// exactly, so a constant on either side is the same term.
+		var l, r compute.Expr
+		scaled, product := termScaled, termProduct
 		if b.Op == compute.Mul {
-			x, ok, err := pr.numOperand(b.L)
+			l, r = b.L, b.R
+		} else if d, isSub := b.L.(compute.Binary); b.Op == compute.Pow && isSub && d.Op == compute.Sub {
+			if two, isNum := b.R.(compute.Num); isNum && two.Value == 2 {
+				l, r = d.L, d.R
+				scaled, product = termSqDiff, termSqDiff2
+			}
+		}
+		if l != nil {
+			x, ok, err := pr.numOperand(l)
 			if !ok || err != nil {
 				return sumTerm{}, ok, err
 			}
-			y, ok, err := pr.numOperand(b.R)
+			y, ok, err := pr.numOperand(r)
 			if !ok || err != nil {
 				return sumTerm{}, ok, err
 			}
 			kx, ky := pr.slots[x].konst, pr.slots[y].konst
 			switch {
-			case kx && ky:
+			case kx && ky: // folded below
 			case kx:
-				return sumTerm{kind: termScaled, x: y, c: pr.slots[x].cnum}, true, nil
+				return sumTerm{kind: scaled, x: y, c: pr.slots[x].cnum}, true, nil
 			case ky:
-				return sumTerm{kind: termScaled, x: x, c: pr.slots[y].cnum}, true, nil
+				return sumTerm{kind: scaled, x: x, c: pr.slots[y].cnum}, true, nil
 			default:
-				return sumTerm{kind: termProduct, x: x, y: y}, true, nil
-			}
-		}
-		if d, isSub := b.L.(compute.Binary); b.Op == compute.Pow && isSub && d.Op == compute.Sub {
-			if two, isNum := b.R.(compute.Num); isNum && two.Value == 2 {
-				x, ok, err := pr.numOperand(d.L)
-				if !ok || err != nil {
-					return sumTerm{}, ok, err
-				}
-				y, ok, err := pr.numOperand(d.R)
-				if !ok || err != nil {
-					return sumTerm{}, ok, err
-				}
-				kx, ky := pr.slots[x].konst, pr.slots[y].konst
-				switch {
-				case kx && ky:
-				case kx: // (c - x)^2 = (x - c)^2 exactly
-					return sumTerm{kind: termSqDiff, x: y, c: pr.slots[x].cnum}, true, nil
-				case ky:
-					return sumTerm{kind: termSqDiff, x: x, c: pr.slots[y].cnum}, true, nil
-				default:
-					return sumTerm{kind: termSqDiff2, x: x, y: y}, true, nil
-				}
+				return sumTerm{kind: product, x: x, y: y}, true, nil
 			}
 		}
 	}
