@@ -518,8 +518,15 @@ func (c *compiler) call(n compute.Call) (val, error) {
 		if len(args) == 1 {
 			return val{sql: "ln(" + args[0].sql + ")", t: compute.Numeric, layer: args[0].layer, nonFinite: true}, nil
 		}
-		return val{sql: "try_divide(ln(" + args[0].sql + "), ln(" + args[1].sql + "))", t: compute.Numeric,
-			layer: maxLayer(args...), nonFinite: true}, nil
+		// log(x, 0) is ln(x)/-Inf = 0 for x > 0 in R; Spark's ln(0) is
+		// NULL, so that case is written out.
+		if bv, ok := literalDouble(args[1]); ok && bv != 0 {
+			return val{sql: "try_divide(ln(" + args[0].sql + "), ln(" + args[1].sql + "))", t: compute.Numeric,
+				layer: maxLayer(args...), nonFinite: true}, nil
+		}
+		x, b := c.atom(args[0]), c.atom(args[1])
+		return val{sql: "CASE WHEN " + b.sql + " = 0D AND " + x.sql + " > 0D THEN 0D ELSE try_divide(ln(" + x.sql + "), ln(" + b.sql + ")) END",
+			t: compute.Numeric, layer: max(x.layer, b.layer), nonFinite: true}, nil
 	case "round":
 		if err := nums(); err != nil {
 			return val{}, err
@@ -580,8 +587,12 @@ func (c *compiler) call(n compute.Call) (val, error) {
 			label = "CASE WHEN " + a.sql + " THEN 'TRUE' WHEN NOT " + a.sql + " THEN 'FALSE' END"
 		case compute.Numeric:
 			a = c.atom(c.finite(a))
+			// Java writes 1e300 as "1.0E300" and 1.5e-5 as "1.5E-5"; Go
+			// (compute.RLabel) and R write "1e+300" and "1.5e-05".
+			sci := "regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(" + a.sql +
+				" AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+')"
 			label = "CASE WHEN " + a.sql + " = floor(" + a.sql + ") AND abs(" + a.sql + ") < 1E15D THEN CAST(CAST(" + a.sql +
-				" AS BIGINT) AS STRING) ELSE CAST(" + a.sql + " AS STRING) END"
+				" AS BIGINT) AS STRING) ELSE " + sci + " END"
 		default:
 			return val{sql: "CAST(NULL AS STRING)", t: compute.Factor, atom: true}, nil
 		}

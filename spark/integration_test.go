@@ -113,6 +113,12 @@ func checkPasses(t *testing.T, cc compute.ComputeContext, src compute.DataSource
 		t.Fatal(err)
 	}
 	for _, np := range passes {
+		if np.Name == "fn_rowhash" {
+			// rowhash depends on the files the rows are staged in; the
+			// conformance suite (TestIntegrationConformance) checks it on
+			// Parquet and its documented error on CSV.
+			continue
+		}
 		t.Run(np.Name, func(t *testing.T) {
 			want, err := computetest.Reference(tbl, np.Pass)
 			if err != nil {

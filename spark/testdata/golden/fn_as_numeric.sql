@@ -56,7 +56,7 @@ FROM (SELECT *,
             coalesce(`_f` AND `_c11` IS NOT NULL, FALSE) AS `_u2`,
             CASE WHEN `_c3` RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast(`_c3` AS DOUBLE) END AS `_e3`,
             CASE WHEN `_c4` RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast(`_c4` AS DOUBLE) END AS `_e5`,
-            CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_e7`,
+            CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c2` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_e7`,
             coalesce(`_f` AND CAST(NULL AS DOUBLE) IS NOT NULL, FALSE) AS `_u6`,
             CASE WHEN abs(`_e10`) < CAST('Infinity' AS DOUBLE) THEN `_e10` END AS `_e11`,
             coalesce(`_f` AND `_e12` IS NOT NULL, FALSE) AS `_u8`,
@@ -71,6 +71,6 @@ FROM (SELECT *,
               CAST(`s2` AS DOUBLE) AS `_c2`,
               CASE WHEN '2.5' RLIKE CAST(X'5B644466465D5C732A24' AS STRING) THEN CAST(NULL AS DOUBLE) ELSE try_cast('2.5' AS DOUBLE) END AS `_e10`,
               CAST(TRUE AS DOUBLE) AS `_e12`,
-              CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE CAST(2.5D AS STRING) END AS `_e13`
+              CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(2.5D AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_e13`
             FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_l6`
 GROUP BY `_k0`

@@ -22,11 +22,11 @@ SELECT `_k0` AS `_r0`,
   count_if(`_u0`) AS `_r20`,
   sum(`_a0_0`) AS `_r21`
 FROM (SELECT *,
-    CASE WHEN `_e3` = floor(`_e3`) AND abs(`_e3`) < 1E15D THEN CAST(CAST(`_e3` AS BIGINT) AS STRING) ELSE CAST(`_e3` AS STRING) END AS `_k6`
+    CASE WHEN `_e3` = floor(`_e3`) AND abs(`_e3`) < 1E15D THEN CAST(CAST(`_e3` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_e3` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k6`
   FROM (SELECT *,
       CASE WHEN abs(`_e2`) < CAST('Infinity' AS DOUBLE) THEN `_e2` END AS `_e3`,
-      CASE WHEN `_e5` = floor(`_e5`) AND abs(`_e5`) < 1E15D THEN CAST(CAST(`_e5` AS BIGINT) AS STRING) ELSE CAST(`_e5` AS STRING) END AS `_k7`,
-      CASE WHEN `_e7` = floor(`_e7`) AND abs(`_e7`) < 1E15D THEN CAST(CAST(`_e7` AS BIGINT) AS STRING) ELSE CAST(`_e7` AS STRING) END AS `_k8`
+      CASE WHEN `_e5` = floor(`_e5`) AND abs(`_e5`) < 1E15D THEN CAST(CAST(`_e5` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_e5` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k7`,
+      CASE WHEN `_e7` = floor(`_e7`) AND abs(`_e7`) < 1E15D THEN CAST(CAST(`_e7` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_e7` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k8`
     FROM (SELECT *,
         CASE WHEN `_e0` THEN 'TRUE' WHEN NOT `_e0` THEN 'FALSE' END AS `_k5`,
         try_divide(rint(CASE WHEN abs(`_e1`) < CAST('Infinity' AS DOUBLE) THEN `_e1` END), 2D) AS `_e2`,
@@ -40,17 +40,17 @@ FROM (SELECT *,
         CASE WHEN `_u0` THEN `_e13` END AS `_a0_0`
       FROM (SELECT *,
           CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
-          CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_k1`,
+          CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c2` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k1`,
           CASE WHEN `_c5` THEN 'TRUE' WHEN NOT `_c5` THEN 'FALSE' END AS `_k2`,
           `_c3` AS `_k3`,
-          CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END AS `_k4`,
+          CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c11` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k4`,
           (`_c0` > 5D) AS `_e0`,
           try_divide(`_c0`, 4D) AS `_e1`,
           (`_c2` * 100000D) AS `_e4`,
           try_divide(`_c0`, 3D) AS `_e6`,
           `_c3` AS `_e8`,
-          CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END AS `_e9`,
-          CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END AS `_e10`,
+          CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c2` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_e9`,
+          CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c11` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_e10`,
           CASE WHEN `_c5` THEN 'TRUE' WHEN NOT `_c5` THEN 'FALSE' END AS `_e11`,
           `_c4` AS `_e12`,
           coalesce(`_f` AND `_e13` IS NOT NULL, FALSE) AS `_u0`
@@ -62,9 +62,9 @@ FROM (SELECT *,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
             CAST(NULL AS STRING) AS `_k13`,
-            CASE WHEN 1D = floor(1D) AND abs(1D) < 1E15D THEN CAST(CAST(1D AS BIGINT) AS STRING) ELSE CAST(1D AS STRING) END AS `_k14`,
-            CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE CAST(2.5D AS STRING) END AS `_k15`,
+            CASE WHEN 1D = floor(1D) AND abs(1D) < 1E15D THEN CAST(CAST(1D AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(1D AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k14`,
+            CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(2.5D AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END AS `_k15`,
             CAST(`s4` AS STRING) AS `_c4`,
-            CAST((CASE WHEN (-0.5D) = floor((-0.5D)) AND abs((-0.5D)) < 1E15D THEN CAST(CAST((-0.5D) AS BIGINT) AS STRING) ELSE CAST((-0.5D) AS STRING) END = '-0.5') AS DOUBLE) AS `_e13`
+            CAST((CASE WHEN (-0.5D) = floor((-0.5D)) AND abs((-0.5D)) < 1E15D THEN CAST(CAST((-0.5D) AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST((-0.5D) AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END = '-0.5') AS DOUBLE) AS `_e13`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
 GROUP BY `_k0`, `_k1`, `_k2`, `_k3`, `_k4`, `_k5`, `_k6`, `_k7`, `_k8`, `_k9`, `_k10`, `_k11`, `_k12`, `_k13`, `_k14`, `_k15`, `_k16` GROUPING SETS ((`_k0`), (`_k0`, `_k1`), (`_k0`, `_k2`), (`_k0`, `_k3`), (`_k0`, `_k4`), (`_k0`, `_k5`), (`_k0`, `_k6`), (`_k0`, `_k7`), (`_k0`, `_k8`), (`_k0`, `_k9`), (`_k0`, `_k10`), (`_k0`, `_k11`), (`_k0`, `_k12`), (`_k0`, `_k13`), (`_k0`, `_k14`), (`_k0`, `_k15`), (`_k0`, `_k16`))

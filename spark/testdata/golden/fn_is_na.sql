@@ -68,7 +68,7 @@ FROM (SELECT *,
           coalesce(`_f` AND `_e8` IS NOT NULL, FALSE) AS `_u7`,
           coalesce(`_f` AND `_e9` IS NOT NULL, FALSE) AS `_u8`,
           coalesce(`_f` AND `_e10` IS NOT NULL, FALSE) AS `_u9`,
-          CAST((CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE CAST(`_c11` AS STRING) END IS NULL) AS DOUBLE) AS `_e11`,
+          CAST((CASE WHEN `_c11` = floor(`_c11`) AND abs(`_c11`) < 1E15D THEN CAST(CAST(`_c11` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c11` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END IS NULL) AS DOUBLE) AS `_e11`,
           coalesce(`_f` AND `_e12` IS NOT NULL, FALSE) AS `_u11`,
           CAST((CASE WHEN `_c5` THEN `_c3` WHEN NOT `_c5` THEN CAST(NULL AS STRING) END IS NULL) AS DOUBLE) AS `_e13`,
           coalesce(`_f` AND `_e14` IS NOT NULL, FALSE) AS `_u13`

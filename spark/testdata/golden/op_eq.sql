@@ -63,7 +63,7 @@ FROM (SELECT *,
         CAST((`_c4` = CAST(X'69742773' AS STRING)) AS DOUBLE) AS `_e7`,
         CAST((CAST(`_c5` AS DOUBLE) = CAST(TRUE AS DOUBLE)) AS DOUBLE) AS `_e8`,
         CAST((`_c2` = CAST(`_c5` AS DOUBLE)) AS DOUBLE) AS `_e9`,
-        CAST((CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END = '1') AS DOUBLE) AS `_e10`,
+        CAST((CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c2` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END = '1') AS DOUBLE) AS `_e10`,
         CAST((CASE WHEN `_c5` THEN 'a' WHEN NOT `_c5` THEN 'b' END = `_c3`) AS DOUBLE) AS `_e11`
       FROM (SELECT TRUE AS `_f`,
           CAST(`s10` AS DOUBLE) AS `_c10`,

@@ -51,7 +51,7 @@ FROM (SELECT *,
         CAST(coalesce(`_c11` IN (0D, (-1D)), FALSE) AS DOUBLE) AS `_e2`,
         CAST(coalesce(CAST(`_c5` AS DOUBLE) IN (1D), FALSE) AS DOUBLE) AS `_e3`,
         CAST(coalesce(`_c7` IN ('1', 'abc', '7'), FALSE) AS DOUBLE) AS `_e4`,
-        CAST(coalesce(CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END IN ('1', '2'), FALSE) AS DOUBLE) AS `_e5`,
+        CAST(coalesce(CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c2` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END IN ('1', '2'), FALSE) AS DOUBLE) AS `_e5`,
         CAST(coalesce(`_c4` IN (CAST(X'69742773' AS STRING), CAST(X'73656D693B636F6C6F6E202D2D2078' AS STRING)), FALSE) AS DOUBLE) AS `_e6`,
         coalesce(`_f` AND `_e7` IS NOT NULL, FALSE) AS `_u7`,
         coalesce(`_f` AND `_e8` IS NOT NULL, FALSE) AS `_u8`,
@@ -68,6 +68,6 @@ FROM (SELECT *,
           CAST(FALSE AS DOUBLE) AS `_e7`,
           CAST(coalesce(1D IN (1D, 2D), FALSE) AS DOUBLE) AS `_e8`,
           CAST(coalesce('a' IN ('a'), FALSE) AS DOUBLE) AS `_e9`,
-          CAST(coalesce(CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE CAST(2.5D AS STRING) END IN ('2.5'), FALSE) AS DOUBLE) AS `_e10`
+          CAST(coalesce(CASE WHEN 2.5D = floor(2.5D) AND abs(2.5D) < 1E15D THEN CAST(CAST(2.5D AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(2.5D AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END IN ('2.5'), FALSE) AS DOUBLE) AS `_e10`
         FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`
 GROUP BY `_k0`

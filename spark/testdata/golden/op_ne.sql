@@ -31,7 +31,7 @@ FROM (SELECT *,
         CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
         CAST((`_c11` <> `_c12`) AS DOUBLE) AS `_e0`,
         CAST((`_c3` <> 'b') AS DOUBLE) AS `_e1`,
-        CAST((`_c7` <> CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE CAST(`_c2` AS STRING) END) AS DOUBLE) AS `_e2`,
+        CAST((`_c7` <> CASE WHEN `_c2` = floor(`_c2`) AND abs(`_c2`) < 1E15D THEN CAST(CAST(`_c2` AS BIGINT) AS STRING) ELSE regexp_replace(regexp_replace(regexp_replace(regexp_replace(CAST(`_c2` AS STRING), '[.]0E', 'E'), 'E(-?)([0-9])$', 'E$10$2'), 'E-', 'e-'), 'E', 'e+') END) AS DOUBLE) AS `_e2`,
         CAST((`_c0` <> CAST(NULL AS DOUBLE)) AS DOUBLE) AS `_e3`,
         coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u4`,
         CAST((CAST(`_c5` AS DOUBLE) <> CAST(FALSE AS DOUBLE)) AS DOUBLE) AS `_e5`
