@@ -241,37 +241,46 @@ func (n *cmpOp) run(m *machine, lo, hi int) {
 		return
 	}
 	a, b = a[:len(out)], b[:len(out)]
-	for i := range out {
-		p, q := a[i], b[i]
-		if p != p || q != q {
-			out[i] = -1
-			continue
+	// Branch-free: the comparison's 0/1, ORed with -1 (NA) when either
+	// operand is NaN.
+	switch op {
+	case cmpEq:
+		for i, p := range a {
+			q := b[i]
+			out[i] = b2i(p == q) | -(b2i(p != p) | b2i(q != q))
 		}
-		var r bool
-		switch op {
-		case cmpEq:
-			r = p == q
-		case cmpNe:
-			r = p != q
-		case cmpLt:
-			r = p < q
-		case cmpLe:
-			r = p <= q
-		case cmpGt:
-			r = p > q
-		default:
-			r = p >= q
+	case cmpNe:
+		for i, p := range a {
+			q := b[i]
+			out[i] = b2i(p != q) | -(b2i(p != p) | b2i(q != q))
 		}
-		out[i] = b2i(r)
+	case cmpLt:
+		for i, p := range a {
+			q := b[i]
+			out[i] = b2i(p < q) | -(b2i(p != p) | b2i(q != q))
+		}
+	case cmpLe:
+		for i, p := range a {
+			q := b[i]
+			out[i] = b2i(p <= q) | -(b2i(p != p) | b2i(q != q))
+		}
+	case cmpGt:
+		for i, p := range a {
+			q := b[i]
+			out[i] = b2i(p > q) | -(b2i(p != p) | b2i(q != q))
+		}
+	default:
+		for i, p := range a {
+			q := b[i]
+			out[i] = b2i(p >= q) | -(b2i(p != p) | b2i(q != q))
+		}
 	}
 }
 
-// lglOf is the logical of a comparison whose operand x may be NaN (NA).
+// lglOf is the logical of a comparison whose operand x may be NaN (NA),
+// without a branch.
 func lglOf(r bool, x float64) int8 {
-	if x != x {
-		return -1
-	}
-	return b2i(r)
+	return b2i(r) | -b2i(x != x)
 }
 
 // Arithmetic codes (and the two binary functions log(x, base) and
@@ -902,6 +911,18 @@ func (n *sumOp) run(m *machine, lo, hi int) {
 			out[i] = c0 + float64(c1*v)
 		}
 		k = 2
+	} else if len(terms) >= 4 && sqRun(terms[:4]) {
+		// (x1 - c1)^2 + ... + (x4 - c4)^2 in one pass.
+		c1, c2, c3, c4 := terms[0].c, terms[1].c, terms[2].c, terms[3].c
+		x1 := m.num[terms[0].x][lo:hi]
+		x1 = x1[:len(out)]
+		x2, x3, x4 := m.num[terms[1].x][lo:hi], m.num[terms[2].x][lo:hi], m.num[terms[3].x][lo:hi]
+		x2, x3, x4 = x2[:len(out)], x3[:len(out)], x4[:len(out)]
+		for i, v := range x1 {
+			d1, d2, d3, d4 := v-c1, x2[i]-c2, x3[i]-c3, x4[i]-c4
+			out[i] = float64(float64(float64(d1*d1)+float64(d2*d2))+float64(d3*d3)) + float64(d4*d4)
+		}
+		k = 4
 	} else {
 		n.first(m, terms[0], out, lo, hi)
 		k = 1
@@ -920,6 +941,20 @@ func (n *sumOp) run(m *machine, lo, hi int) {
 			k += 2
 			continue
 		}
+		if k+3 < len(terms) && sqRun(terms[k:k+4]) {
+			// Four squared differences per pass over the output.
+			c1, c2, c3, c4 := t.c, terms[k+1].c, terms[k+2].c, terms[k+3].c
+			x1 := m.num[t.x][lo:hi]
+			x1 = x1[:len(out)]
+			x2, x3, x4 := m.num[terms[k+1].x][lo:hi], m.num[terms[k+2].x][lo:hi], m.num[terms[k+3].x][lo:hi]
+			x2, x3, x4 = x2[:len(out)], x3[:len(out)], x4[:len(out)]
+			for i, v := range x1 {
+				d1, d2, d3, d4 := v-c1, x2[i]-c2, x3[i]-c3, x4[i]-c4
+				out[i] = float64(float64(float64(out[i]+float64(d1*d1))+float64(d2*d2))+float64(d3*d3)) + float64(d4*d4)
+			}
+			k += 4
+			continue
+		}
 		if k+1 < len(terms) && t.kind == termSqDiff && terms[k+1].kind == termSqDiff && !t.neg && !terms[k+1].neg {
 			c1, c2 := t.c, terms[k+1].c
 			x, y := m.num[t.x][lo:hi], m.num[terms[k+1].x][lo:hi]
@@ -934,6 +969,17 @@ func (n *sumOp) run(m *machine, lo, hi int) {
 		n.add(m, t, out, lo, hi)
 		k++
 	}
+}
+
+// sqRun reports whether every term is an added squared difference with a
+// constant.
+func sqRun(ts []sumTerm) bool {
+	for _, t := range ts {
+		if t.kind != termSqDiff || t.neg {
+			return false
+		}
+	}
+	return true
 }
 
 // first stores the first term of the sum.

@@ -107,6 +107,19 @@ func (g *exprGen) num(d int) compute.Expr {
 		}
 		return compute.Call{Fn: "rowhash", Args: []compute.Expr{compute.Num{Value: float64(r.IntN(5))}, g.num(d - 1)}}
 	case 11: // the fused sum's patterns
+		if r.IntN(2) == 0 {
+			// A k-means distance: (x - c1)^2 + ... over 4 to 9 terms.
+			var e compute.Expr
+			for k := 0; k < 4+r.IntN(6); k++ {
+				sq := compute.Binary{Op: compute.Pow, L: compute.Binary{Op: compute.Sub, L: g.num(0), R: compute.Num{Value: float64(r.IntN(7)) - 3.5}}, R: compute.Num{Value: 2}}
+				if e == nil {
+					e = sq
+				} else {
+					e = compute.Binary{Op: compute.Add, L: e, R: sq}
+				}
+			}
+			return e
+		}
 		return compute.Binary{Op: compute.Add, L: g.num(d - 1),
 			R: compute.Binary{Op: compute.Pow, L: compute.Binary{Op: compute.Sub, L: g.num(d - 1), R: g.num(d - 1)}, R: compute.Num{Value: 2}}}
 	case 12:
