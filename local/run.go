@@ -169,6 +169,8 @@ func (w *worker) chunk(c Chunk) error {
 	if err := w.m.exec(c.Record); err != nil {
 		return err
 	}
+	// The aggregates of a grouping set share its chunk's grouping of rows.
+	w.scratch.ShareGrouping()
 	// Rows that pass the filter.
 	w.mask = grow(w.mask, n)
 	mask := w.mask
@@ -436,6 +438,9 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 			for k, r := range use {
 				codes[k] = gc[r]
 			}
+			// A fresh slice (which may reuse the memory of an earlier
+			// one): nothing may be taken from the last grouping.
+			w.scratch.ShareGrouping()
 		}
 		accumulate(a.Kind, i, states, codes, m, cols, wv, &w.scratch)
 	}

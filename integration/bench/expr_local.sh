@@ -10,7 +10,7 @@
 #   - kmeans: a k-means assignment pass (k = 8, p = 10): the squared distance
 #             to eight centres, their minimum, the nearest centre as nested
 #             ifelse, and the moments of x1..x10 per cluster (summary with
-#             F(cl) as the grouping).
+#             F(cl, 1, 8) as the grouping).
 # Prints the median wall time of REPS runs (default 5) of each and the ratios
 # linmod/irls (target >= 0.5) and linmod/kmeans (target >= 0.25). A
 # benchmark, not a test: it never fails on timing.
@@ -31,7 +31,7 @@ irls=("$RX" linmod "z ~ $X" --data "$PQ"
   --transform "eta = 0.1 + 0.05*x1 - 0.02*x2 + 0.03*x3 - 0.01*x4 + 0.02*x5 - 0.03*x6 + 0.01*x7 - 0.02*x8 + 0.04*x9 - 0.01*x10"
   --transform "mu = 1/(1+exp(-eta))" --transform "w = mu*(1-mu)" --transform "yb = ifelse(y > 1, 1, 0)"
   --transform "z = eta + (yb - mu)/w" --weights w --weight-type pweights)
-kmeans=("$RX" summary "~ x1:F(cl) + x2:F(cl) + x3:F(cl) + x4:F(cl) + x5:F(cl) + x6:F(cl) + x7:F(cl) + x8:F(cl) + x9:F(cl) + x10:F(cl)" --data "$PQ")
+kmeans=("$RX" summary "~ x1:F(cl, 1, 8) + x2:F(cl, 1, 8) + x3:F(cl, 1, 8) + x4:F(cl, 1, 8) + x5:F(cl, 1, 8) + x6:F(cl, 1, 8) + x7:F(cl, 1, 8) + x8:F(cl, 1, 8) + x9:F(cl, 1, 8) + x10:F(cl, 1, 8)" --data "$PQ")
 mins=()
 for j in 1 2 3 4 5 6 7 8; do
   terms=()

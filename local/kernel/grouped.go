@@ -11,6 +11,28 @@ import (
 // single group holding every row, or -1.
 func (s *Scratch) groupRows(codes []int32, groups int) int {
 	n := len(codes)
+	if s.share && s.gValid && n > 0 && &codes[0] == s.gCodes && n == s.gN && groups == s.gGroups {
+		return s.gSingle // the same codes as the last call: s.perm and s.cnt hold their grouping
+	}
+	g := s.sortRows(codes, groups)
+	if s.share && n > 0 {
+		s.gValid, s.gCodes, s.gN, s.gGroups, s.gSingle = true, &codes[0], n, groups, g
+	}
+	return g
+}
+
+// ShareGrouping lets the grouped kernels reuse the grouping of rows that
+// the previous call computed when they are passed the same codes slice
+// again (several aggregates over the same groups of a chunk), until the
+// next ShareGrouping. The caller promises not to change the contents of a
+// codes slice it has passed before calling ShareGrouping again.
+func (s *Scratch) ShareGrouping() {
+	s.share, s.gValid = true, false
+}
+
+// sortRows is groupRows without the reuse.
+func (s *Scratch) sortRows(codes []int32, groups int) int {
+	n := len(codes)
 	if cap(s.cnt) < groups+1 {
 		s.cnt = make([]int, groups+1)
 	}

@@ -26,6 +26,14 @@ type Scratch struct {
 	// current one, for the dot kernels to prefetch.
 	next [][]float64
 
+	// The grouping of the last groupRows call, reused under ShareGrouping:
+	// the codes it was for (first element, length, number of groups) and
+	// its result.
+	share, gValid bool
+	gCodes        *int32
+	gN, gGroups   int
+	gSingle       int
+
 	// recomputed counts the sub-blocks whose shifted result was rejected
 	// and computed again on their own means.
 	recomputed int
