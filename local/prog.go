@@ -361,10 +361,7 @@ func (pr *program) load(name string) (int, error) {
 		return 0, fmt.Errorf("%w %q", compute.ErrUnknownColumn, name)
 	}
 	dt := pr.schema.Field(idx[0]).Type
-	t := TypeOf(dt)
-	if dt.ID() == arrow.DICTIONARY || dt.ID() == arrow.STRING || dt.ID() == arrow.LARGE_STRING || dt.ID() == arrow.STRING_VIEW {
-		t = compute.Factor
-	}
+	t := TypeOf(dt) // a factor for string and (string) dictionary columns
 	if t == compute.Unknown {
 		return 0, fmt.Errorf("column %s: type %s is not supported", name, dt)
 	}
@@ -428,13 +425,9 @@ func (pr *program) fallback(e compute.Expr) (int, error) {
 
 // staticType is the type the tree-walking evaluator gives e.
 func staticType(e compute.Expr, pr *program) (compute.Type, error) {
-	fields := make([]compute.Field, 0, len(pr.schema.Fields())+len(pr.env))
+	fields := make([]compute.Field, 0, len(pr.schema.Fields()))
 	for _, f := range pr.schema.Fields() {
-		t := TypeOf(f.Type)
-		if f.Type.ID() == arrow.DICTIONARY || f.Type.ID() == arrow.STRING || f.Type.ID() == arrow.LARGE_STRING {
-			t = compute.Factor
-		}
-		fields = append(fields, compute.Field{Name: f.Name, Type: t})
+		fields = append(fields, compute.Field{Name: f.Name, Type: TypeOf(f.Type)})
 	}
 	s := &compute.Schema{Fields: fields}
 	for name, slot := range pr.env {
@@ -743,15 +736,7 @@ type machine struct {
 }
 
 func newMachine(p *program, ev *evaluator) *machine {
-	m := &machine{p: p, ev: ev}
-	k := len(p.slots)
-	m.num = make([][]float64, k)
-	m.lgl = make([][]int8, k)
-	m.fac = make([]*vec, k)
-	m.complete = make([]bool, k)
-	m.ownNum = make([][]float64, k)
-	m.ownLgl = make([][]int8, k)
-	return m
+	return &machine{p: p, ev: ev} // alloc makes the slots on the first chunk
 }
 
 // alloc sizes the slot buffers for n rows (constants hold one value).
