@@ -46,8 +46,8 @@ func fn(name string, args ...compute.Expr) compute.Expr {
 	return compute.Call{Fn: name, Args: args}
 }
 func ifelse(test, yes, no compute.Expr) compute.Expr { return fn("ifelse", test, yes, no) }
-func isNA(x compute.Expr) compute.Expr                { return fn("is.na", x) }
-func sq(x compute.Expr) compute.Expr                  { return mul(x, x) }
+func isNA(x compute.Expr) compute.Expr               { return fn("is.na", x) }
+func sq(x compute.Expr) compute.Expr                 { return mul(x, x) }
 
 // glmLink is a link function g with μ = g⁻¹(η), as R's make.link.
 type glmLink struct {

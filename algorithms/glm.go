@@ -390,18 +390,18 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 // passTotals are a pass's aggregates summed over the cells with levels of
 // the model.
 type passTotals struct {
-	m                        moments
-	selected, valid          int64
-	dev, pear, pos, nobs     float64
-	bad                      float64
-	muMin, muMax             float64
-	ll                       []float64
-	ySum, wSum, yBad         float64
-	yBadMin                  float64
-	nullDev                  float64
-	null0W, null0WZ, null0D  float64
-	null0Bad                 float64
-	hasYBadMin               bool
+	m                       moments
+	selected, valid         int64
+	dev, pear, pos, nobs    float64
+	bad                     float64
+	muMin, muMax            float64
+	ll                      []float64
+	ySum, wSum, yBad        float64
+	yBadMin                 float64
+	nullDev                 float64
+	null0W, null0WZ, null0D float64
+	null0Bad                float64
+	hasYBadMin              bool
 }
 
 func (it *irls) totals(gp *glmPass, agg *compute.Aggregates) passTotals {
