@@ -365,8 +365,10 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 		gp.wSum = b.Sum(ifelse(isNA(eta), compute.Null{}, wt), fw)
 		if it.fam.validY != nil {
 			bad := compute.Unary{Op: compute.Not, X: it.fam.validY(y)}
-			gp.yBad = b.Sum(ifelse(isNA(eta), compute.Null{}, ifelse(bad, lit(1), lit(0))), nil)
-			gp.yBadMin = b.Min(y, compute.Where(and(notNA, bad)))
+			// On complete rows (η itself is NA where g(mustart) is not
+			// finite).
+			gp.yBad = b.Sum(ifelse(it.ok, ifelse(bad, lit(1), lit(0)), compute.Null{}), nil)
+			gp.yBadMin = b.Min(y, compute.Where(and(it.ok, bad)))
 		}
 	}
 	if !it.nullB && !math.IsNaN(wtdmu) {
