@@ -71,8 +71,8 @@ func (s Spec) normalized() (Spec, error) {
 	if s.Kind == "" {
 		s.Kind = "airline"
 	}
-	if s.Kind != "airline" && s.Kind != "numeric" {
-		return s, fmt.Errorf("datagen: unknown kind %q (want airline or numeric)", s.Kind)
+	if s.Kind != "airline" && s.Kind != "numeric" && s.Kind != "glm" {
+		return s, fmt.Errorf("datagen: unknown kind %q (want airline, numeric or glm)", s.Kind)
 	}
 	if s.Rows < 0 {
 		return s, fmt.Errorf("datagen: negative number of rows %d", s.Rows)
@@ -93,6 +93,9 @@ func (s Spec) normalized() (Spec, error) {
 func (s Spec) block(b int64) []column {
 	n := int(min(blockRows, s.Rows-b*blockRows))
 	r := rand.New(rand.NewPCG(s.Seed, uint64(b)+0x9e3779b97f4a7c15))
+	if s.Kind == "glm" {
+		return s.glmBlock(r, n)
+	}
 	if s.Kind == "numeric" {
 		cols := make([]column, s.Cols+1)
 		cols[0] = column{name: "y", num: make([]float64, n), digits: 7}
@@ -149,6 +152,39 @@ func (s Spec) block(b int64) []column {
 		}
 	}
 	return []column{arr, dep, crs, dist, air, taxi, month, dow, car, org, late}
+}
+
+// glmBlock generates n rows of the glm kind: a binary response yb with
+// P(yb = 1) = 1/(1 + exp(−η)), η = −0.5 + Σⱼ 0.05·(j mod 5 − 2)·xⱼ, a count yc
+// ~ Poisson(exp(0.5 + Σⱼ 0.02·(j mod 5 − 2)·xⱼ)), and x1..xK ~ N(0, 5²).
+func (s Spec) glmBlock(r *rand.Rand, n int) []column {
+	cols := make([]column, s.Cols+2)
+	cols[0] = column{name: "yb", num: make([]float64, n), digits: 0}
+	cols[1] = column{name: "yc", num: make([]float64, n), digits: 0}
+	for j := 1; j <= s.Cols; j++ {
+		cols[j+1] = column{name: "x" + strconv.Itoa(j), num: make([]float64, n), digits: 7}
+	}
+	for i := 0; i < n; i++ {
+		eta, lc := -0.5, 0.5
+		for j := 1; j <= s.Cols; j++ {
+			x := math.Round(r.NormFloat64()*5*1e7) / 1e7
+			cols[j+1].num[i] = x
+			eta += float64(j%5-2) * 0.05 * x
+			lc += float64(j%5-2) * 0.02 * x
+		}
+		if r.Float64() < 1/(1+math.Exp(-eta)) {
+			cols[0].num[i] = 1
+		}
+		// Poisson by inversion of the cumulative distribution.
+		mu := math.Exp(lc)
+		u, k, p := r.Float64(), 0, math.Exp(-mu)
+		for cdf := p; u > cdf && k < 1000; cdf += p {
+			k++
+			p *= mu / float64(k)
+		}
+		cols[1].num[i] = float64(k)
+	}
+	return cols
 }
 
 // WriteFile writes the data described by spec to path, as CSV or Parquet
