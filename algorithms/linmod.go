@@ -97,6 +97,9 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	}
 	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
+	if len(f.Offsets) > 0 {
+		return nil, fmt.Errorf("linmod %s: offset() is only supported by logit and glm (for a linear model with an offset, use glm with the gaussian family)", f.Text)
+	}
 	d, err := newDesign(f, schema, opts.DropFirst)
 	if err != nil {
 		return nil, err

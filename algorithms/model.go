@@ -273,6 +273,44 @@ type cell struct {
 
 // cells maps the pass's groups to level indexes.
 func (d *design) cells(mp *modelPass, agg *compute.Aggregates) (valid []cell, selected int64) {
+	index := d.levelIndex()
+	for _, g := range agg.Sets[0].Groups {
+		cnt := mp.count.Value(g)
+		selected += cnt.N
+		c := cell{v: mp.sscp.Value(g), rows: cnt.N}
+		levels, ok := d.levelsOf(g, index)
+		c.levels = levels
+		if ok && c.v.N > 0 {
+			valid = append(valid, c)
+		}
+	}
+	return valid, selected
+}
+
+// levelsOf returns the level indexes of a group's factor keys (index maps
+// each factor's level names to indexes; nil: built here), and false when a
+// key is NA or not a level of the model (the group's rows are missing).
+func (d *design) levelsOf(g compute.Group, index []map[string]int) ([]int, bool) {
+	if index == nil {
+		index = d.levelIndex()
+	}
+	levels := make([]int, len(d.factors))
+	for k, fv := range d.factors {
+		kv := g.Key[k]
+		if kv.Null {
+			return nil, false
+		}
+		i, found := index[k][fv.level(kv)]
+		if !found {
+			return nil, false
+		}
+		levels[k] = i
+	}
+	return levels, true
+}
+
+// levelIndex maps each factor's level names to their indexes.
+func (d *design) levelIndex() []map[string]int {
 	index := make([]map[string]int, len(d.factors))
 	for k, fv := range d.factors {
 		index[k] = map[string]int{}
@@ -280,29 +318,7 @@ func (d *design) cells(mp *modelPass, agg *compute.Aggregates) (valid []cell, se
 			index[k][l] = i
 		}
 	}
-	for _, g := range agg.Sets[0].Groups {
-		cnt := mp.count.Value(g)
-		selected += cnt.N
-		c := cell{levels: make([]int, len(d.factors)), v: mp.sscp.Value(g), rows: cnt.N}
-		ok := true
-		for k, fv := range d.factors {
-			kv := g.Key[k]
-			if kv.Null {
-				ok = false
-				break
-			}
-			i, found := index[k][fv.level(kv)]
-			if !found {
-				ok = false
-				break
-			}
-			c.levels[k] = i
-		}
-		if ok && c.v.N > 0 {
-			valid = append(valid, c)
-		}
-	}
-	return valid, selected
+	return index
 }
 
 // moments returns the moments of [X y] over the rows of the pass's results

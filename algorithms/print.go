@@ -209,3 +209,59 @@ func (r *SummaryResult) String() string {
 	}
 	return b.String()
 }
+
+// String prints the model as R's summary.glm does.
+func (r *GlmResult) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Generalized Linear Model Results for: %s\n", r.Formula)
+	fmt.Fprintf(&b, "Data: %s (compute context: %s)\n", r.Data, r.Context)
+	fam := r.Family + "(link = \"" + r.Link + "\")"
+	if r.VarPower != nil {
+		fam = fmt.Sprintf("Tweedie(var.power = %s, link.power = %s)", num(*r.VarPower), num(*r.LinkPower))
+	}
+	fmt.Fprintf(&b, "Family: %s\n", fam)
+	if r.Offset != "" {
+		fmt.Fprintf(&b, "Offset: %s\n", r.Offset)
+	}
+	if r.Weights != "" {
+		fmt.Fprintf(&b, "Weights: %s (%s), sum %s\n", r.Weights, r.WeightType, num(r.SumWeights))
+	}
+	fmt.Fprintf(&b, "Number of valid observations: %d\n", r.NValid)
+	fmt.Fprintf(&b, "Number of missing observations: %d\n", r.NMissing)
+	stat, pcol := "t value", "Pr(>|t|)"
+	if r.Family == "binomial" || r.Family == "poisson" {
+		stat, pcol = "z value", "Pr(>|z|)"
+	}
+	b.WriteString("\nCoefficients:\n")
+	t := &table{header: []string{"", "Estimate", "Std. Error", stat, pcol, ""}, leftCols: 1}
+	for _, c := range r.Coefficients {
+		if c.Estimate == nil {
+			t.rows = append(t.rows, []string{c.Name, "Dropped", "Dropped", "Dropped", "Dropped", ""})
+			continue
+		}
+		t.rows = append(t.rows, []string{c.Name, num(*c.Estimate), num(*c.StdError), num(*c.TValue), pval(*c.PValue), stars(*c.PValue)})
+	}
+	b.WriteString(t.String())
+	b.WriteString("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n")
+	famName := r.Family
+	if r.VarPower != nil {
+		famName = "Tweedie"
+	}
+	if r.Family == "binomial" || r.Family == "poisson" {
+		fmt.Fprintf(&b, "(Dispersion parameter for %s family taken to be 1)\n\n", famName)
+	} else {
+		fmt.Fprintf(&b, "(Dispersion parameter for %s family taken to be %s)\n\n", famName, num(r.Dispersion))
+	}
+	fmt.Fprintf(&b, "    Null deviance: %s  on %s  degrees of freedom\n", num(r.NullDeviance), count(r.DFNull))
+	fmt.Fprintf(&b, "Residual deviance: %s  on %s  degrees of freedom\n", num(r.Deviance), count(r.DFResidual))
+	if r.AIC != nil {
+		fmt.Fprintf(&b, "AIC: %s\n", num(*r.AIC))
+	} else {
+		b.WriteString("AIC: NA\n")
+	}
+	fmt.Fprintf(&b, "\nNumber of Fisher Scoring iterations: %d (%d data passes)\n", r.Iterations, r.Passes)
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "Warning message:\n%s\n", w)
+	}
+	return b.String()
+}

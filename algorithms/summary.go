@@ -115,6 +115,9 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 	}
 	defer a.src.Close()
 	f, cc, sel, schema := a.f, a.cc, a.sel, a.schema
+	if len(f.Offsets) > 0 {
+		return nil, fmt.Errorf("summary %s: offset() is only meaningful in logit and glm formulas", f.Text)
+	}
 	terms := f.Terms
 	if f.Dot {
 		terms = nil

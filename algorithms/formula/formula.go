@@ -37,6 +37,10 @@ type Formula struct {
 	// Dot is true when the right-hand side contains `.`: every column of the
 	// data except the response, added after the explicit terms.
 	Dot bool
+	// Offsets are the expressions of the formula's offset(expr) terms, in
+	// order: added to the linear predictor of a generalized linear model
+	// with coefficient 1 (R's offset). They are not terms.
+	Offsets []compute.Expr
 }
 
 // Term is one term: a variable or an interaction of variables.
@@ -103,7 +107,7 @@ func Parse(text string) (*Formula, error) {
 		return nil, p.Errorf(t.Pos, "unexpected %s in formula", tokText(t))
 	}
 	f.Terms = fp.build(ts)
-	if len(f.Terms) == 0 && !f.Dot && !f.Intercept {
+	if len(f.Terms) == 0 && !f.Dot && !f.Intercept && len(f.Offsets) == 0 {
 		return nil, p.Errorf(len(text), "the formula has no terms and no intercept")
 	}
 	return f, nil
@@ -311,6 +315,9 @@ func (fp *parser) atom() (terms, error) {
 			fp.f.Dot = true
 			return nil, nil
 		}
+		if t.Text == "offset" && !t.Quoted {
+			return fp.offset()
+		}
 		v, err := fp.variable()
 		if err != nil {
 			return nil, err
@@ -322,6 +329,28 @@ func (fp *parser) atom() (terms, error) {
 		return nil, fp.p.Errorf(t.Pos, "unexpected end of formula: a term is missing")
 	}
 	return nil, fp.p.Errorf(t.Pos, "unexpected %s: expected a term", tokText(t))
+}
+
+// offset parses offset(expr): the expression is added to Formula.Offsets
+// and contributes no term. It cannot be crossed with anything.
+func (fp *parser) offset() (terms, error) {
+	p := fp.p
+	t := p.Next()
+	if _, err := p.Expect(rexpr.TokLParen, "("); err != nil {
+		return nil, err
+	}
+	e, err := p.ParseExpr()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.Expect(rexpr.TokRParen, ")"); err != nil {
+		return nil, err
+	}
+	if fp.isOp(":") || fp.isOp("*") || fp.isOp("^") {
+		return nil, p.Errorf(t.Pos, "offset() cannot be crossed with other terms")
+	}
+	fp.f.Offsets = append(fp.f.Offsets, e)
+	return nil, nil
 }
 
 func (fp *parser) intern(v Var) int {
