@@ -326,6 +326,8 @@ add("poisson_log_offset_option", "yc ~ x1 + x3 + g", "poisson", "log", offset_op
 add("poisson_gh", "yc ~ x1 + g*h + offset(log(ex))", "poisson", "log", r_formula = "yc ~ x1 + g * h + offset(log(ex))")
 add("poisson_gh_dropfirst", "yc ~ x1 + g*h + offset(log(ex))", "poisson", "log",
     r_formula = "yc ~ x1 + g * h + offset(log(ex))", drop_first = TRUE)
+add("poisson_no_intercept_offset", "yc ~ x1 + x3 + g - 1 + offset(log(ex))", "poisson", "log",
+    note = "no intercept, with an offset: the null model is eta = log(ex), df_null = n")
 add("poisson_identity", "yc ~ x1 + x3", "poisson", "identity")
 add("poisson_sqrt", "yc ~ x1 + x3", "poisson", "sqrt")
 add("poisson_pweights", "yc ~ x1 + x3 + g + offset(log(ex))", "poisson", "log", weights = "w",
