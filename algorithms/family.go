@@ -362,3 +362,16 @@ func (f *glmFamily) describe() string {
 	}
 	return fmt.Sprintf("%s(link = %q)", f.name, f.link.name)
 }
+
+// muInRange says whether the link's inverse always gives a μ the family
+// accepts (R's validmu is then always TRUE and need not be tested): the
+// clamped binomial links, and the log link of the positive families.
+func (f *glmFamily) muInRange() bool {
+	switch f.link.name {
+	case "logit", "probit", "cauchit", "cloglog":
+		return f.name == "binomial" || f.name == "quasibinomial"
+	case "log", "mu^0":
+		return true
+	}
+	return false
+}

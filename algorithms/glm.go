@@ -194,7 +194,99 @@ type irls struct {
 	fw    compute.Expr // frequency weight, nil: 1
 	off   compute.Expr // nil: none
 	ok    compute.Expr // the row has every model variable
+	// okCols are the response, weight and offset columns of the test.
+	okCols []compute.Expr
 	nullB bool         // the null deviance needs its own IRLS (offset and intercept)
+	// haveNull is set once the null deviance is known.
+	haveNull bool
+	// binomialLL is set when a binomial fit's counts m·y are not all
+	// integers: R's log-likelihood is then summed in every pass.
+	binomialLL bool
+	// llStart are the start pass's log-likelihood sums (see llAggregates).
+	llStart []float64
+}
+
+// okExcept is the complete-row test of a pass with coefficients: the
+// response, weights and offset, and the numeric parts of the terms the
+// linear predictor leaves out (all of whose columns are aliased). The
+// linear predictor is NA where a part or factor it uses is.
+func (it *irls) okExcept(coef []float64, aliased []bool) compute.Expr {
+	icpt := 0
+	if it.d.intercept {
+		icpt = 1
+	}
+	used := map[int]bool{}
+	for j, col := range it.d.columns {
+		if !aliased[j+icpt] {
+			used[col.term] = true
+		}
+	}
+	var out compute.Expr
+	addNA := func(e compute.Expr) {
+		c := compute.Unary{Op: compute.Not, X: isNA(e)}
+		if out == nil {
+			out = c
+		} else {
+			out = and(out, c)
+		}
+	}
+	seen := map[int]bool{}
+	for ti, t := range it.d.terms {
+		if used[ti] {
+			continue
+		}
+		if t.part >= 0 && !seen[t.part] {
+			seen[t.part] = true
+			addNA(it.d.parts[t.part].expr)
+		}
+	}
+	for _, e := range it.okCols {
+		addNA(e)
+	}
+	return out
+}
+
+// llAggregates adds the sums the AIC needs (see aic): in the start pass
+// (start) those that do not depend on μ; for a binomial fit with
+// non-integer counts, R's log-likelihood in every pass.
+func (it *irls) llAggregates(b *compute.PassBuilder, start bool) []compute.Handle[*compute.SumValue] {
+	y, wt, fw := compute.Col{Name: ".rx_y"}, it.wtOr1(), it.fw
+	eta, mu := compute.Col{Name: ".rx_eta"}, compute.Col{Name: ".rx_mu"}
+	gate := func(e compute.Expr) compute.Expr { return ifelse(isNA(eta), compute.Null{}, e) }
+	var hs []compute.Handle[*compute.SumValue]
+	switch it.fam.name {
+	case "binomial":
+		// R: Σ (wt/m)·log dbinom(round(m·y), round(m), μ), m = wt (> 0),
+		// each row repeated by its frequency weight. With M = round(m),
+		// K = round(m·y) equal to m and m·y it is
+		//   Σ lchoose(M, K) + K·log y + (M−K)·log(1−y) − D/2.
+		m := wt
+		n := fn("round", m)
+		k := fn("round", mul(m, y))
+		lchoose := sub(sub(fn("lgamma", add(n, lit(1))), fn("lgamma", add(k, lit(1)))), fn("lgamma", add(sub(n, k), lit(1))))
+		pos := cmp(compute.Gt, m, lit(0))
+		logs := func(p compute.Expr) compute.Expr {
+			return add(ifelse(cmp(compute.Gt, k, lit(0)), mul(k, fn("log", p)), lit(0)),
+				ifelse(cmp(compute.Gt, sub(n, k), lit(0)), mul(sub(n, k), fn("log", sub(lit(1), p))), lit(0)))
+		}
+		if !start {
+			return append(hs, b.Sum(gate(ifelse(pos, add(lchoose, logs(mu)), lit(0))), fw))
+		}
+		inexact := and(pos, compute.Binary{Op: compute.Or, L: cmp(compute.Ne, k, mul(m, y)), R: cmp(compute.Ne, n, m)})
+		hs = append(hs,
+			b.Sum(gate(ifelse(pos, add(lchoose, logs(y)), lit(0))), fw),
+			b.Sum(gate(ifelse(inexact, lit(1), lit(0))), nil),
+			b.Sum(gate(ifelse(pos, add(lchoose, logs(mu)), lit(0))), fw))
+	case "poisson":
+		// Σ wt·(y·log μ − μ − log y!) = Σ wt·(y·log y − y − log y!) − D/2.
+		ylogy := ifelse(cmp(compute.Gt, y, lit(0)), mul(y, fn("log", y)), lit(0))
+		hs = append(hs, b.Sum(gate(mul(wt, sub(sub(ylogy, y), fn("lgamma", add(y, lit(1)))))), fw))
+	case "gaussian":
+		hs = append(hs, b.Sum(gate(fn("log", wt)), fw))
+	case "Gamma", "inverse.gaussian":
+		hs = append(hs, b.Sum(gate(wt), fw), b.Sum(gate(mul(wt, fn("log", y))), fw))
+	}
+	return hs
 }
 
 // glmPass is one IRLS pass and its handles.
@@ -206,6 +298,7 @@ type glmPass struct {
 	muMin                   compute.Handle[*compute.ExtremeValue]
 	muMax                   compute.Handle[*compute.ExtremeValue]
 	ll                      []compute.Handle[*compute.SumValue]
+	hasPear                 bool
 	ySum, wSum, yBad        compute.Handle[*compute.SumValue]
 	yBadMin                 compute.Handle[*compute.ExtremeValue]
 	nullDev                 compute.Handle[*compute.SumValue]
@@ -232,7 +325,7 @@ func (it *irls) fwTimes(e compute.Expr) compute.Expr {
 // stepTransforms are the transforms of one IRLS step named with prefix:
 // η (given), μ, dμ/dη, V(μ), the working weight and response, the
 // deviance contribution and the row's validity.
-func (it *irls) stepTransforms(prefix string, eta compute.Expr) []compute.Transform {
+func (it *irls) stepTransforms(prefix string, eta, ok compute.Expr) []compute.Transform {
 	c := func(n string) compute.Expr { return compute.Col{Name: prefix + n} }
 	y, wt := compute.Col{Name: ".rx_y"}, it.wtOr1()
 	l := it.fam.link
@@ -240,22 +333,27 @@ func (it *irls) stepTransforms(prefix string, eta compute.Expr) []compute.Transf
 	if it.off != nil {
 		off = compute.Col{Name: ".rx_off"}
 	}
-	valid := and(and(and(compute.Unary{Op: compute.Not, X: isNA(c("dev"))}, compute.Unary{Op: compute.Not, X: isNA(c("z"))}),
-		compute.Unary{Op: compute.Not, X: isNA(c("w"))}), compute.Unary{Op: compute.Not, X: isNA(c("mu"))})
-	if it.fam.validMu != nil {
+	// A row is invalid when its deviance, working response or weight is
+	// not a finite number (μ invalid propagates into all three), or μ or
+	// η is outside the family's or link's domain (R's validmu, valideta).
+	var valid compute.Expr = compute.Unary{Op: compute.Not, X: isNA(add(add(c("dev"), c("z")), c("w")))}
+	if it.fam.validMu != nil && !it.fam.muInRange() {
 		valid = and(valid, it.fam.validMu(c("mu")))
 	}
 	if l.validEta != nil {
 		valid = and(valid, l.validEta(c("eta")))
 	}
+	if ok != nil {
+		eta = ifelse(ok, eta, compute.Null{})
+	}
 	return []compute.Transform{
-		{Name: prefix + "eta", Expr: ifelse(it.ok, eta, compute.Null{})},
+		{Name: prefix + "eta", Expr: eta},
 		{Name: prefix + "mu", Expr: l.inv(c("eta"))},
 		{Name: prefix + "me", Expr: l.muEta(c("eta"))},
 		{Name: prefix + "w", Expr: div(mul(wt, sq(c("me"))), it.fam.variance(c("mu")))},
 		{Name: prefix + "z", Expr: add(sub(c("eta"), off), div(sub(y, c("mu")), c("me")))},
 		{Name: prefix + "dev", Expr: mul(wt, it.fam.unitDev(y, c("mu")))},
-		{Name: prefix + "bad", Expr: ifelse(isNA(c("eta")), compute.Null{}, ifelse(valid, lit(0), lit(1)))},
+		{Name: prefix + "bad", Expr: ifelse(valid, lit(0), ifelse(isNA(c("eta")), compute.Null{}, lit(1)))},
 	}
 }
 
@@ -276,6 +374,7 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 	}
 	wt := it.wtOr1()
 	var eta compute.Expr
+	ok := it.ok
 	if coef == nil {
 		eta = it.fam.link.fun(it.fam.mustart(y, wt))
 	} else {
@@ -287,8 +386,11 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 		if it.off != nil {
 			eta = add(lp, compute.Col{Name: ".rx_off"})
 		}
+		// η is NA where a part or factor it uses is; the rest of the
+		// complete-row test is what it leaves out.
+		ok = it.okExcept(coef, aliased)
 	}
-	ts := append(pre, it.stepTransforms(".rx_", eta)...)
+	ts := append(pre, it.stepTransforms(".rx_", eta, ok)...)
 	if it.nullB {
 		var eta0 compute.Expr
 		if b0 == nil {
@@ -296,16 +398,20 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 		} else {
 			eta0 = add(lit(*b0), compute.Col{Name: ".rx_off"})
 		}
-		ts = append(ts, it.stepTransforms(".rx0_", eta0)...)
+		ts = append(ts, it.stepTransforms(".rx0_", eta0, it.ok)...)
 	}
 	c := func(n string) compute.Expr { return compute.Col{Name: n} }
 	eta = c(".rx_eta")
 	notNA := compute.Unary{Op: compute.Not, X: isNA(eta)}
-	ts = append(ts,
-		compute.Transform{Name: ".rx_pear", Expr: div(mul(wt, sq(sub(y, c(".rx_mu")))), it.fam.variance(c(".rx_mu")))},
-		compute.Transform{Name: ".rx_pos", Expr: ifelse(isNA(eta), compute.Null{}, ifelse(cmp(compute.Gt, it.fwTimes(wt), lit(0)), lit(1), lit(0)))},
-		compute.Transform{Name: ".rx_one", Expr: ifelse(isNA(eta), compute.Null{}, lit(1))},
-	)
+	weighted := it.wt != nil || it.fw != nil
+	if !it.fam.fixedDispersion {
+		ts = append(ts, compute.Transform{Name: ".rx_pear", Expr: div(mul(wt, sq(sub(y, c(".rx_mu")))), it.fam.variance(c(".rx_mu")))})
+	}
+	if weighted {
+		ts = append(ts,
+			compute.Transform{Name: ".rx_pos", Expr: ifelse(isNA(eta), compute.Null{}, ifelse(cmp(compute.Gt, it.fwTimes(wt), lit(0)), lit(1), lit(0)))},
+			compute.Transform{Name: ".rx_one", Expr: ifelse(isNA(eta), compute.Null{}, lit(1))})
+	}
 	response, weight := c(".rx_z"), it.fwTimes(c(".rx_w"))
 	if coef == nil && linear {
 		// Least squares of g(mustart) − offset with the prior weights.
@@ -324,41 +430,23 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 	fw := it.fw
 	gp.valid = b.Count(nil, compute.Where(notNA))
 	gp.dev = b.Sum(c(".rx_dev"), fw)
-	gp.pear = b.Sum(c(".rx_pear"), fw)
-	gp.pos = b.Sum(c(".rx_pos"), fw)
-	gp.nobs = b.Sum(c(".rx_one"), fw)
+	if !it.fam.fixedDispersion {
+		gp.pear = b.Sum(c(".rx_pear"), fw)
+		gp.hasPear = true
+	}
+	if weighted {
+		gp.pos = b.Sum(c(".rx_pos"), fw)
+		gp.nobs = b.Sum(c(".rx_one"), fw)
+	}
 	gp.bad = b.Sum(c(".rx_bad"), nil)
 	gp.muMin = b.Min(c(".rx_mu"))
 	gp.muMax = b.Max(c(".rx_mu"))
-	mu := c(".rx_mu")
-	switch {
-	case !it.fam.hasAIC:
-	case it.fam.name == "binomial":
-		// R's binomial aic: (wt/m)·log dbinom(round(m·y), round(m), μ) with
-		// m = wt; a frequency weight repeats the row.
-		m := wt
-		n := fn("round", m)
-		k := fn("round", mul(m, y))
-		ll := add(add(sub(sub(fn("lgamma", add(n, lit(1))), fn("lgamma", add(k, lit(1)))), fn("lgamma", add(sub(n, k), lit(1)))),
-			ifelse(cmp(compute.Gt, k, lit(0)), mul(k, fn("log", mu)), lit(0))),
-			ifelse(cmp(compute.Gt, sub(n, k), lit(0)), mul(sub(n, k), fn("log", sub(lit(1), mu))), lit(0)))
-		ll = ifelse(cmp(compute.Gt, m, lit(0)), ll, lit(0))
-		gp.ll = append(gp.ll, b.Sum(ifelse(isNA(eta), compute.Null{}, ll), fw))
-	case it.fam.name == "poisson":
-		ll := mul(wt, sub(sub(ifelse(cmp(compute.Gt, y, lit(0)), mul(y, fn("log", mu)), lit(0)), mu), fn("lgamma", add(y, lit(1)))))
-		gp.ll = append(gp.ll, b.Sum(ifelse(isNA(eta), compute.Null{}, ll), fw))
-	case it.fam.name == "gaussian":
-		gp.ll = append(gp.ll, b.Sum(ifelse(isNA(eta), compute.Null{}, fn("log", wt)), fw))
-	case it.fam.name == "Gamma":
-		gp.ll = append(gp.ll,
-			b.Sum(ifelse(isNA(eta), compute.Null{}, wt), fw),
-			b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, fn("log", mu))), fw),
-			b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, fn("log", y))), fw),
-			b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, div(y, mu))), fw))
-	case it.fam.name == "inverse.gaussian":
-		gp.ll = append(gp.ll,
-			b.Sum(ifelse(isNA(eta), compute.Null{}, wt), fw),
-			b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, fn("log", y))), fw))
+	// The log-likelihood of the AIC: the parts that do not depend on μ in
+	// the start pass, the rest from the deviance (see irls.aic); only a
+	// binomial fit with non-integer counts m·y sums R's formula in every
+	// pass.
+	if coef == nil || it.binomialLL {
+		gp.ll = it.llAggregates(b, coef == nil)
 	}
 	if coef == nil {
 		gp.ySum = b.Sum(ifelse(isNA(eta), compute.Null{}, y), it.fwTimes(wt))
@@ -371,14 +459,19 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 			gp.yBadMin = b.Min(y, compute.Where(and(it.ok, bad)))
 		}
 	}
-	if !it.nullB && !math.IsNaN(wtdmu) {
+	if !it.nullB && !it.haveNull && coef != nil {
+		// The null model: μ = Σwy/Σw with an intercept, g⁻¹(offset) (g⁻¹(0)
+		// without an offset) without one. Computed once, in the first pass
+		// after the start.
+		var mu0 compute.Expr = lit(wtdmu)
+		if !it.d.intercept {
+			mu0 = it.fam.link.inv(lit(0))
+			if it.off != nil {
+				mu0 = it.fam.link.inv(c(".rx_off"))
+			}
+		}
 		gp.hasNullDev = true
-		gp.nullDev = b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, it.fam.unitDev(y, lit(wtdmu)))), fw)
-	}
-	if !it.nullB && it.off != nil && !it.d.intercept {
-		// Without an intercept the null model is μ = g⁻¹(offset).
-		gp.hasNullDev = true
-		gp.nullDev = b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, it.fam.unitDev(y, it.fam.link.inv(c(".rx_off"))))), fw)
+		gp.nullDev = b.Sum(ifelse(isNA(eta), compute.Null{}, mul(wt, it.fam.unitDev(y, mu0))), fw)
 	}
 	if it.nullB {
 		gp.null0W = b.Sum(c(".rx0_w"), fw)
@@ -418,9 +511,17 @@ func (it *irls) totals(gp *glmPass, agg *compute.Aggregates) passTotals {
 		}
 		t.valid += gp.valid.Value(g).N
 		t.dev += gp.dev.Value(g).Sum
-		t.pear += gp.pear.Value(g).Sum
-		t.pos += gp.pos.Value(g).Sum
-		t.nobs += gp.nobs.Value(g).Sum
+		if gp.hasPear {
+			t.pear += gp.pear.Value(g).Sum
+		}
+		if it.wt != nil || it.fw != nil {
+			t.pos += gp.pos.Value(g).Sum
+			t.nobs += gp.nobs.Value(g).Sum
+		} else {
+			n := float64(gp.valid.Value(g).N)
+			t.pos += n
+			t.nobs += n
+		}
 		t.bad += gp.bad.Value(g).Sum
 		if v := gp.muMin.Value(g); v.N > 0 {
 			t.muMin = math.Min(t.muMin, v.V)
@@ -667,6 +768,7 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 			it.ok = and(it.ok, c)
 		}
 	}
+	it.okCols = okParts[len(it.d.parts):]
 	run := func(gp *glmPass) (passTotals, error) {
 		agg, err := a.src.Run(ctx, gp.mp.Pass())
 		res.Passes++
@@ -699,6 +801,10 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 	}
 	if t.bad > 0 {
 		return fail(fmt.Errorf("cannot find valid starting values for the %s family with the %s link on %g rows: give --initial values", fam.name, fam.link.name, t.bad))
+	}
+	it.llStart = t.ll
+	if fam.name == "binomial" && len(t.ll) == 3 && t.ll[1] > 0 {
+		it.binomialLL = true
 	}
 	res.SumWeights = t.wSum
 	if it.fw != nil {
@@ -810,6 +916,7 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 		nullStep(t)
 		if gp.hasNullDev {
 			res.NullDeviance = t.nullDev
+			it.haveNull = true
 		}
 		final = t
 		conv := coefConverged
@@ -973,28 +1080,43 @@ func (it *irls) finish(res *GlmResult, fit *wlsFit, coef []float64, t passTotals
 // stdNormalSurvival is P[Z > z] for a standard normal Z.
 func stdNormalSurvival(z float64) float64 { return 0.5 * math.Erfc(z/math.Sqrt2) }
 
-// aic is R's family aic(y, n, mu, wt, dev) + 2·rank.
+// aic is R's family aic(y, n, mu, wt, dev) + 2·rank, from the start pass's
+// sums (it.llStart) and the final deviance D:
+//   - binomial: Σ lchoose(M, K) + K·log y + (M−K)·log(1−y) − D/2 (R's
+//     formula summed in the final pass t when counts are not integers);
+//   - poisson: Σ wt·(y·log y − y − log y!) − D/2;
+//   - gaussian: n·(log(2πD/n) + 1) + 2 − Σ log wt;
+//   - Gamma: with W = Σ wt, φ = D/W, a = 1/φ: the log-likelihood
+//     Σ wt·log dgamma(y; a, μφ) = −W·lgamma(a) − a·W·log φ + (a−1)·Σ wt·log y
+//     − a·Σ wt·(log μ + y/μ), where Σ wt·(log μ + y/μ) = D/2 + Σ wt·log y + W;
+//   - inverse.gaussian: W·(1 + log(2πD/W)) + 3·Σ wt·log y + 2.
 func (it *irls) aic(t passTotals, dev float64, rank int) (float64, bool) {
 	r := 2 * float64(rank)
+	s := it.llStart
 	switch it.fam.name {
-	case "binomial", "poisson":
-		return -2*t.ll[0] + r, true
+	case "binomial":
+		if it.binomialLL {
+			return -2*t.ll[0] + r, true
+		}
+		return -2*(s[0]-dev/2) + r, true
+	case "poisson":
+		return -2*(s[0]-dev/2) + r, true
 	case "gaussian":
 		nobs := t.nobs
 		v := nobs*(math.Log(dev/nobs*2*math.Pi)+1) + 2
 		if it.wt != nil {
-			v -= t.ll[0]
+			v -= s[0]
 		}
 		return v + r, true
 	case "Gamma":
-		W, sLogMu, sLogY, sYMu := t.ll[0], t.ll[1], t.ll[2], t.ll[3]
+		W, sLogY := s[0], s[1]
 		disp := dev / W
 		shape := 1 / disp
 		lg, _ := math.Lgamma(shape)
-		ll := -lg*W - shape*(sLogMu+math.Log(disp)*W) + (shape-1)*sLogY - sYMu/disp
+		ll := -lg*W - shape*W*math.Log(disp) + (shape-1)*sLogY - shape*(dev/2+sLogY+W)
 		return -2*ll + 2 + r, true
 	case "inverse.gaussian":
-		W, sLogY := t.ll[0], t.ll[1]
+		W, sLogY := s[0], s[1]
 		return W*(1+math.Log(dev/W*2*math.Pi)) + 3*sLogY + 2 + r, true
 	}
 	return 0, false

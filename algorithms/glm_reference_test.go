@@ -48,12 +48,7 @@ type glmCase struct {
 // knownGlmBugs are the mismatches with R that are known and not fixed yet
 // ("case field" -> diagnosis). They are logged; the test fails once they
 // match R, so that the entry is removed.
-var knownGlmBugs = map[string]string{
-	// R's null model without intercept is eta = offset (0 when there is
-	// none): mu = linkinv(0) = 0.5 here, null deviance 2·n·log 2. glm.go
-	// only handles the no-intercept null model when there is an offset.
-	"binomial_no_intercept null_deviance": "no intercept and no offset: null deviance of mu = linkinv(0) not computed",
-}
+var knownGlmBugs = map[string]string{}
 
 // glmOpts translates a case into rxspark's options; tight asks for the
 // tolerances the reference was fitted with (R: glm.control(epsilon =
