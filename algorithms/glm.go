@@ -185,18 +185,18 @@ func Glm(ctx context.Context, formulaText string, src compute.DataSource, opts *
 
 // irls is the state of one fit.
 type irls struct {
-	what  string
-	d     *design
-	fam   *glmFamily
-	sel   *selection
-	y     compute.Expr // the response as a number
-	wt    compute.Expr // R's prior weight (probability weights), nil: 1
-	fw    compute.Expr // frequency weight, nil: 1
-	off   compute.Expr // nil: none
-	ok    compute.Expr // the row has every model variable
+	what string
+	d    *design
+	fam  *glmFamily
+	sel  *selection
+	y    compute.Expr // the response as a number
+	wt   compute.Expr // R's prior weight (probability weights), nil: 1
+	fw   compute.Expr // frequency weight, nil: 1
+	off  compute.Expr // nil: none
+	ok   compute.Expr // the row has every model variable
 	// okCols are the response, weight and offset columns of the test.
 	okCols []compute.Expr
-	nullB bool         // the null deviance needs its own IRLS (offset and intercept)
+	nullB  bool // the null deviance needs its own IRLS (offset and intercept)
 	// haveNull is set once the null deviance is known.
 	haveNull bool
 	// binomialLL is set when a binomial fit's counts m·y are not all
