@@ -374,3 +374,65 @@ func TestCacheConcurrentPasses(t *testing.T) {
 		t.Errorf("after Close: %+v", st)
 	}
 }
+
+// hdfsLike serves hdfs://nn:8020/... paths from a local folder, as the
+// resolver of package hdfs serves them from a namenode.
+type hdfsLike struct{ root string }
+
+const hdfsPrefix = "hdfs://nn:8020"
+
+func (h hdfsLike) local(p string) string { return h.root + strings.TrimPrefix(p, hdfsPrefix) }
+
+func (h hdfsLike) Open(ctx context.Context, p string) (local.File, error) {
+	return local.OS.Open(ctx, h.local(p))
+}
+
+func (h hdfsLike) Stat(ctx context.Context, p string) (local.FileInfo, error) {
+	fi, err := local.OS.Stat(ctx, h.local(p))
+	fi.Path = p
+	return fi, err
+}
+
+func (h hdfsLike) List(ctx context.Context, dir string) ([]local.FileInfo, error) {
+	fis, err := local.OS.List(ctx, h.local(dir))
+	for i := range fis {
+		fis[i].Path = hdfsPrefix + strings.TrimPrefix(fis[i].Path, h.root)
+	}
+	return fis, err
+}
+
+// Sources on HDFS are cached as local ones: the cache holds decoded chunks
+// whatever file system they came from.
+func TestCachedPassesHDFS(t *testing.T) {
+	ctx := context.Background()
+	for _, src := range cacheSources(t) {
+		root := filepath.Dir(src.Path)
+		if src.ResolveFormat() != compute.FormatCSV {
+			root = src.Path
+		}
+		fs := hdfsLike{root: root}
+		opt := local.FileSystems(func(context.Context, string) (local.FileSystem, error) { return fs, nil })
+		src.Path = hdfsPrefix + strings.TrimPrefix(src.Path, root)
+		if src.Path == hdfsPrefix {
+			src.Path += "/"
+		}
+		want, err := local.New(local.Workers(1), opt).Run(ctx, src, hashPass)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cc := local.New(local.Workers(1), opt)
+		ps, err := compute.Prepare(ctx, cc, src, compute.CacheForPasses())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			if got := run(t, ps, hashPass); aggText(got) != aggText(want) {
+				t.Fatalf("%s:\n%s\nwant\n%s", src.Path, aggText(got), aggText(want))
+			}
+		}
+		if st := cc.Stats(); st.CachedPasses != 2 {
+			t.Errorf("%s: %+v, want 2 cached passes", src.Path, st)
+		}
+		ps.Close()
+	}
+}
