@@ -159,17 +159,38 @@ func (cc *colCache) serves(cols []string) bool {
 func (cc *colCache) scanner(cols []string) *cacheScanner {
 	s := &cacheScanner{cc: cc, schema: cc.schema}
 	if len(cols) < len(cc.schema.Fields()) {
-		var fields []arrow.Field
-		for i, f := range cc.schema.Fields() {
-			if slices.Contains(cols, f.Name) {
-				fields = append(fields, f)
-				s.pick = append(s.pick, i)
+		// The projection of each distinct chunk schema (the chunks of one
+		// source normally share one).
+		s.proj = map[*arrow.Schema]projection{}
+		for _, ch := range cc.chunks {
+			if sc := ch.rec.Schema(); s.proj[sc].schema == nil {
+				s.proj[sc] = project(sc, cols)
 			}
 		}
-		md := cc.schema.Metadata()
-		s.schema = arrow.NewSchema(fields, &md)
+		s.schema = project(cc.schema, cols).schema
 	}
 	return s
+}
+
+// projection is a chunk schema restricted to some columns: the schema and
+// the indices of its columns in the chunk.
+type projection struct {
+	schema *arrow.Schema
+	pick   []int
+}
+
+func project(sc *arrow.Schema, cols []string) projection {
+	var p projection
+	var fields []arrow.Field
+	for i, f := range sc.Fields() {
+		if slices.Contains(cols, f.Name) {
+			fields = append(fields, f)
+			p.pick = append(p.pick, i)
+		}
+	}
+	md := sc.Metadata()
+	p.schema = arrow.NewSchema(fields, &md)
+	return p
 }
 
 // cacheScanner is a Scanner over a column cache: the cached chunks (their
@@ -178,7 +199,8 @@ func (cc *colCache) scanner(cols []string) *cacheScanner {
 type cacheScanner struct {
 	cc     *colCache
 	schema *arrow.Schema
-	pick   []int // the columns of the records to hand out (nil: all)
+	// proj projects the records of each chunk schema (nil: every column)
+	proj map[*arrow.Schema]projection
 }
 
 func (s *cacheScanner) Schema() *arrow.Schema { return s.schema }
@@ -212,12 +234,13 @@ func (s *cacheScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx c
 				}
 				ch := &chunks[i]
 				rec := ch.rec
-				if s.pick != nil {
-					cols := make([]arrow.Array, len(s.pick))
-					for k, j := range s.pick {
+				if s.proj != nil {
+					p := s.proj[rec.Schema()]
+					cols := make([]arrow.Array, len(p.pick))
+					for k, j := range p.pick {
 						cols[k] = rec.Column(j)
 					}
-					rec = array.NewRecordBatch(s.schema, cols, ch.rec.NumRows())
+					rec = array.NewRecordBatch(p.schema, cols, ch.rec.NumRows())
 				} else {
 					rec.Retain()
 				}
@@ -255,6 +278,9 @@ type cacheFill struct {
 	bytes  int64
 	over   bool // the budget was exceeded: nothing more is kept
 	err    error
+	// dicts are the factor dictionaries counted so far (those of Parquet
+	// and Arrow sources are shared by the chunks: counted once).
+	dicts map[arrow.ArrayData]bool
 }
 
 // keep copies chunk ch into the fill unless the budget is exhausted.
@@ -265,7 +291,7 @@ func (f *cacheFill) keep(ch Chunk) {
 	if over {
 		return
 	}
-	rec, size, err := copyRecord(ch.Record)
+	rec, size, dicts, err := copyRecord(ch.Record)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if err != nil {
@@ -275,6 +301,15 @@ func (f *cacheFill) keep(ch Chunk) {
 	if f.over {
 		rec.Release()
 		return
+	}
+	for _, d := range dicts {
+		if !f.dicts[d] {
+			if f.dicts == nil {
+				f.dicts = map[arrow.ArrayData]bool{}
+			}
+			f.dicts[d] = true
+			size += dataSize(d)
+		}
 	}
 	if f.c.stats.cacheBytes.Add(size) > f.budget {
 		f.c.stats.cacheBytes.Add(-size)
@@ -305,7 +340,7 @@ func (f *cacheFill) drop() {
 func (f *cacheFill) finish(cols []string, badLines int64) *colCache {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.over || f.err != nil || f.schema == nil && len(f.chunks) > 0 {
+	if f.over || f.err != nil {
 		f.drop()
 		return nil
 	}
@@ -330,11 +365,11 @@ func (f *cacheFill) abort() {
 }
 
 // copyRecord returns a compact copy of rec in Go memory, independent of
-// the scanner's buffers (pooled, page-sized or shared between chunks), and
-// its size in bytes. Factor columns keep their dictionary (not copied, not
-// counted: levels are small and, for Parquet and Arrow sources, shared by
-// every chunk).
-func copyRecord(rec arrow.RecordBatch) (arrow.RecordBatch, int64, error) {
+// the scanner's buffers (pooled, page-sized or shared between chunks), its
+// size in bytes without the factor dictionaries, and those dictionaries,
+// which the copy shares with rec (they are immutable; for Parquet and
+// Arrow sources every chunk has the same).
+func copyRecord(rec arrow.RecordBatch) (arrow.RecordBatch, int64, []arrow.ArrayData, error) {
 	cols := make([]arrow.Array, rec.NumCols())
 	defer func() {
 		for _, c := range cols {
@@ -344,21 +379,24 @@ func copyRecord(rec arrow.RecordBatch) (arrow.RecordBatch, int64, error) {
 		}
 	}()
 	var size int64
+	var dicts []arrow.ArrayData
 	for i, a := range rec.Columns() {
 		var out arrow.Array
 		if d, ok := a.(*array.Dictionary); ok {
 			idx, err := array.Concatenate([]arrow.Array{d.Indices()}, memory.DefaultAllocator)
 			if err != nil {
-				return nil, 0, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
+				return nil, 0, nil, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
 			}
-			data := array.NewDataWithDictionary(d.DataType(), idx.Len(), idx.Data().Buffers(), idx.NullN(), 0, d.Dictionary().Data().(*array.Data))
+			dict := d.Dictionary().Data()
+			data := array.NewDataWithDictionary(d.DataType(), idx.Len(), idx.Data().Buffers(), idx.NullN(), 0, dict.(*array.Data))
 			idx.Release()
 			out = array.MakeFromData(data)
 			data.Release()
+			dicts = append(dicts, dict)
 		} else {
 			var err error
 			if out, err = array.Concatenate([]arrow.Array{a}, memory.DefaultAllocator); err != nil {
-				return nil, 0, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
+				return nil, 0, nil, fmt.Errorf("column %s: %w", rec.ColumnName(i), err)
 			}
 		}
 		cols[i] = out
@@ -368,5 +406,19 @@ func copyRecord(rec arrow.RecordBatch) (arrow.RecordBatch, int64, error) {
 			}
 		}
 	}
-	return array.NewRecordBatch(rec.Schema(), cols, rec.NumRows()), size, nil
+	return array.NewRecordBatch(rec.Schema(), cols, rec.NumRows()), size, dicts, nil
+}
+
+// dataSize is the size of an array's buffers (and its children's).
+func dataSize(d arrow.ArrayData) int64 {
+	var n int64
+	for _, b := range d.Buffers() {
+		if b != nil {
+			n += int64(b.Len())
+		}
+	}
+	for _, c := range d.Children() {
+		n += dataSize(c)
+	}
+	return n
 }
