@@ -52,7 +52,31 @@ type Prepared interface {
 // source once for several passes (see [Prepared]). Contexts without it are
 // served by [Prepare] through their Schema and Run.
 type Preparer interface {
-	Prepare(ctx context.Context, src DataSource) (Prepared, error)
+	Prepare(ctx context.Context, src DataSource, opts PrepareOptions) (Prepared, error)
+}
+
+// PrepareOptions say what the passes of an analysis will do with a prepared
+// source, so that the context can keep what they need close (see
+// [PrepareOption]).
+type PrepareOptions struct {
+	// Cache says that several passes over the same columns follow (an
+	// iterative fit): the context may keep the source's data close, within
+	// its own budget — the local context keeps the decoded columns in memory
+	// when they fit its cache memory, the Spark context caches the prepared
+	// view for the lifetime of the Prepared source. Results are the same as
+	// without it; only the cost of the later passes changes.
+	Cache bool
+}
+
+// PrepareOption sets a field of [PrepareOptions], for [Prepare].
+type PrepareOption func(*PrepareOptions)
+
+// CacheForPasses says that several passes follow: keep the source's data
+// close, within the context's budget (sets [PrepareOptions].Cache). Every
+// iterative algorithm (IRLS of a GLM, k-means, trees) prepares its source
+// with it; a context without a cache ignores it.
+func CacheForPasses() PrepareOption {
+	return func(o *PrepareOptions) { o.Cache = true }
 }
 
 // ErrPreparedClosed is wrapped by the error of Run on a closed Prepared
@@ -62,11 +86,17 @@ var ErrPreparedClosed = errors.New("the prepared data source is closed")
 // Prepare opens src for the passes of one analysis on cc (the process
 // default when cc is nil): with cc's own [Preparer] capability when it has
 // one, else by fetching the schema once with cc.Schema and running every
-// pass with cc.Run. The caller must Close the result.
-func Prepare(ctx context.Context, cc ComputeContext, src DataSource) (Prepared, error) {
+// pass with cc.Run (the options are then ignored). The caller must Close
+// the result: that is also what releases a cache that opts asked for, so
+// defer it right away.
+func Prepare(ctx context.Context, cc ComputeContext, src DataSource, opts ...PrepareOption) (Prepared, error) {
 	cc = Resolve(cc)
+	var po PrepareOptions
+	for _, o := range opts {
+		o(&po)
+	}
 	if p, ok := cc.(Preparer); ok {
-		return p.Prepare(ctx, src)
+		return p.Prepare(ctx, src, po)
 	}
 	s, err := cc.Schema(ctx, src)
 	if err != nil {

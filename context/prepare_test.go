@@ -35,10 +35,12 @@ func (c *plainContext) Run(_ context.Context, src compute.DataSource, p *compute
 type preparingContext struct {
 	plainContext
 	prepares int
+	opts     compute.PrepareOptions
 }
 
-func (c *preparingContext) Prepare(ctx context.Context, src compute.DataSource) (compute.Prepared, error) {
+func (c *preparingContext) Prepare(ctx context.Context, src compute.DataSource, opts compute.PrepareOptions) (compute.Prepared, error) {
 	c.prepares++
+	c.opts = opts
 	return nil, errors.New("prepared by the context")
 }
 
@@ -82,5 +84,17 @@ func TestPrepareErrorAndCapability(t *testing.T) {
 	pc := &preparingContext{}
 	if _, err := compute.Prepare(ctx, pc, compute.CSV("x.csv")); err == nil || pc.prepares != 1 || pc.schemas != 0 {
 		t.Errorf("Preparer: err %v, %d Prepare calls, %d Schema calls; want the context's Prepare", err, pc.prepares, pc.schemas)
+	}
+	if pc.opts.Cache {
+		t.Errorf("Prepare without options asked for a cache")
+	}
+	if compute.Prepare(ctx, pc, compute.CSV("x.csv"), compute.CacheForPasses()); !pc.opts.Cache || pc.prepares != 2 {
+		t.Errorf("CacheForPasses did not reach the context's Prepare: %+v", pc.opts)
+	}
+	// Without the capability the options are ignored.
+	if ps, err := compute.Prepare(ctx, &plainContext{}, compute.CSV("x.csv"), compute.CacheForPasses()); err != nil {
+		t.Errorf("fallback with CacheForPasses: %v", err)
+	} else {
+		ps.Close()
 	}
 }

@@ -26,6 +26,8 @@ type Context struct {
 	resolve     func(ctx context.Context, path string) (FileSystem, error)
 	// mergeMem limits the in-memory side of a keyed merge (MergeMemory).
 	mergeMem int64
+	// cacheMem is the column caches' budget (CacheMemory).
+	cacheMem int64
 	stats    counters
 }
 
@@ -113,7 +115,7 @@ func (c *Context) Schema(ctx context.Context, src compute.DataSource) (*compute.
 // this pass alone: an analysis that makes several passes prepares the source
 // once instead (see Prepare).
 func (c *Context) Run(ctx context.Context, src compute.DataSource, p *compute.Pass) (*compute.Aggregates, error) {
-	ps, err := c.Prepare(ctx, src)
+	ps, err := c.Prepare(ctx, src, compute.PrepareOptions{})
 	if err != nil {
 		return nil, err
 	}

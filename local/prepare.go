@@ -24,16 +24,31 @@ type Stats struct {
 	LevelScans int64
 	// Passes is the number of passes run.
 	Passes int64
+	// CachedPasses is the number of passes run from a column cache, in
+	// memory, without reading the files (see CacheMemory).
+	CachedPasses int64
+	// CacheFills is the number of passes that read the files and kept
+	// their decoded columns for the later passes.
+	CacheFills int64
+	// CacheDrops is the number of fills abandoned because the chunks
+	// outgrew the cache memory (the pass completed from the files).
+	CacheDrops int64
+	// CacheBytes is the memory the column caches of the context's prepared
+	// sources hold now (decoded chunks).
+	CacheBytes int64
 }
 
 // counters are a context's Stats, updated atomically.
 type counters struct {
-	opens, levelScans, passes atomic.Int64
+	opens, levelScans, passes                        atomic.Int64
+	cachedPasses, cacheFills, cacheDrops, cacheBytes atomic.Int64
 }
 
 // Stats returns the context's counters.
 func (c *Context) Stats() Stats {
-	return Stats{Opens: c.stats.opens.Load(), LevelScans: c.stats.levelScans.Load(), Passes: c.stats.passes.Load()}
+	return Stats{Opens: c.stats.opens.Load(), LevelScans: c.stats.levelScans.Load(), Passes: c.stats.passes.Load(),
+		CachedPasses: c.stats.cachedPasses.Load(), CacheFills: c.stats.cacheFills.Load(), CacheDrops: c.stats.cacheDrops.Load(),
+		CacheBytes: c.stats.cacheBytes.Load()}
 }
 
 // Prepare opens src once for the passes of an analysis (see
@@ -41,7 +56,12 @@ func (c *Context) Stats() Stats {
 // the levels of string columns without recorded levels found, here and only
 // here; every Run of the result scans the same files with the same levels.
 // The result holds no open file between passes.
-func (c *Context) Prepare(ctx context.Context, src compute.DataSource) (compute.Prepared, error) {
+//
+// With opts.Cache (compute.CacheForPasses), the decoded columns of a pass
+// are kept in memory, within the context's CacheMemory, and the later
+// passes over them run from memory (see CacheMemory and the column cache in
+// cache.go); Close frees them.
+func (c *Context) Prepare(ctx context.Context, src compute.DataSource, opts compute.PrepareOptions) (compute.Prepared, error) {
 	sc, err := c.open(ctx, src)
 	if err != nil {
 		return nil, err
@@ -51,7 +71,14 @@ func (c *Context) Prepare(ctx context.Context, src compute.DataSource) (compute.
 		sc.Close()
 		return nil, err
 	}
-	return &prepared{c: c, src: src, sc: sc, schema: schema}, nil
+	p := &prepared{c: c, src: src, sc: sc, schema: schema}
+	if opts.Cache && c.CacheBudget() > 0 {
+		p.caching = true
+		for _, f := range sc.Schema().Fields() {
+			p.all = append(p.all, f.Name)
+		}
+	}
+	return p, nil
 }
 
 // prepared is a source opened by the local context: the scanner holds the
@@ -59,21 +86,27 @@ func (c *Context) Prepare(ctx context.Context, src compute.DataSource) (compute.
 // headers and sniffed types) and the factor levels, so that a pass only
 // opens the files it reads.
 //
-// It is where an in-memory column cache belongs (for iterative algorithms
-// whose passes read the same columns again and again, when they fit in a
-// memory budget): the cache would be filled by the first pass that reads the
-// columns (decoded, normalized chunks, kept with their Chunk.Index, Source
-// and FirstLine) and would itself be a Scanner over those chunks that
-// scanner returns instead of sc when it holds every column a pass reads.
-// Close would free it. Nothing is cached today.
+// Prepared with the Cache option, it also holds the column cache of the
+// source (see cache.go): the decoded chunks of the columns of a pass,
+// which scanner serves instead of sc to the passes over those columns.
 type prepared struct {
 	c      *Context
 	src    compute.DataSource
 	sc     Scanner
 	schema *compute.Schema
 
+	// caching: prepared with the Cache option (and a budget); all: the
+	// source's column names (a pass without columns reads them all).
+	caching bool
+	all     []string
+
 	mu     sync.Mutex
 	closed bool
+	// cache is the column cache (nil: none yet); filling: a pass is
+	// filling one; noFill: a fill outgrew the budget, every pass streams.
+	cache   *colCache
+	filling bool
+	noFill  bool
 	// running counts the passes in progress; Close waits for none.
 	running sync.WaitGroup
 }
@@ -82,8 +115,63 @@ func (p *prepared) Source() compute.DataSource { return p.src }
 func (p *prepared) Schema() *compute.Schema    { return p.schema }
 
 // scanner returns the Scanner a pass over the given columns reads: the
-// source's own (the place to return a column cache, see prepared).
-func (p *prepared) scanner(_ []string) Scanner { return p.sc }
+// column cache when it holds them all (the pass then calls done when it no
+// longer reads it), else the source's own; fill, when not nil, is to be
+// given every chunk of the pass (the pass fills the cache), and finished
+// with endFill.
+func (p *prepared) scanner(cols []string) (sc Scanner, done func(), fill *cacheFill) {
+	if !p.caching {
+		return p.sc, func() {}, nil
+	}
+	if cols == nil {
+		cols = p.all
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cc := p.cache; cc != nil && cc.serves(cols) {
+		cc.retain()
+		return cc.scanner(cols), cc.release, nil
+	}
+	if p.noFill || p.filling {
+		return p.sc, func() {}, nil
+	}
+	// Fill: the pass's chunks replace the cache, which serves no more.
+	if p.cache != nil {
+		p.cache.release()
+		p.cache = nil
+	}
+	p.filling = true
+	return p.sc, func() {}, &cacheFill{c: p.c, budget: p.c.CacheBudget()}
+}
+
+// endFill installs the cache a pass over cols filled (when the pass
+// succeeded and the chunks fit the budget).
+func (p *prepared) endFill(f *cacheFill, cols []string, agg *compute.Aggregates, err error) {
+	if cols == nil {
+		cols = p.all
+	}
+	var cc *colCache
+	if err != nil {
+		f.abort()
+	} else if cc = f.finish(cols, agg.BadLines); cc == nil {
+		p.c.stats.cacheDrops.Add(1)
+	} else {
+		p.c.stats.cacheFills.Add(1)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.filling = false
+	if err == nil && cc == nil {
+		p.noFill = true
+	}
+	if cc != nil {
+		if p.closed {
+			cc.release()
+			return
+		}
+		p.cache = cc
+	}
+}
 
 // Run executes a pass over the prepared source on the context's workers.
 func (p *prepared) Run(ctx context.Context, pass *compute.Pass) (*compute.Aggregates, error) {
@@ -103,10 +191,25 @@ func (p *prepared) Run(ctx context.Context, pass *compute.Pass) (*compute.Aggreg
 		rows = p.c.rowsPerRead
 	}
 	p.c.stats.passes.Add(1)
-	return runPass(ctx, p.scanner(pass.Columns()), pass, p.c.workers, rows)
+	cols := pass.Columns()
+	sc, done, fill := p.scanner(cols)
+	defer done()
+	if _, ok := sc.(*cacheScanner); ok {
+		p.c.stats.cachedPasses.Add(1)
+	}
+	var keep func(Chunk)
+	if fill != nil {
+		keep = fill.keep
+	}
+	agg, err := runPass(ctx, sc, pass, p.c.workers, rows, keep)
+	if fill != nil {
+		p.endFill(fill, cols, agg, err)
+	}
+	return agg, err
 }
 
-// Close waits for the passes in progress and releases the scanner.
+// Close waits for the passes in progress and releases the scanner and the
+// column cache.
 func (p *prepared) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -116,5 +219,11 @@ func (p *prepared) Close() error {
 	p.closed = true
 	p.mu.Unlock()
 	p.running.Wait()
+	p.mu.Lock()
+	if p.cache != nil {
+		p.cache.release()
+		p.cache = nil
+	}
+	p.mu.Unlock()
 	return p.sc.Close()
 }

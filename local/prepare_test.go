@@ -156,7 +156,7 @@ func TestPrepareConcurrentPasses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := cc.Prepare(ctx, compute.Parquet(dir))
+	ps, err := cc.Prepare(ctx, compute.Parquet(dir), compute.PrepareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,10 +187,10 @@ func TestPrepareConcurrentPasses(t *testing.T) {
 func TestPrepareErrors(t *testing.T) {
 	ctx := context.Background()
 	cc := local.New()
-	if _, err := cc.Prepare(ctx, compute.Parquet(filepath.Join(t.TempDir(), "missing.parquet"))); err == nil {
+	if _, err := cc.Prepare(ctx, compute.Parquet(filepath.Join(t.TempDir(), "missing.parquet")), compute.PrepareOptions{}); err == nil {
 		t.Error("missing file: no error")
 	}
-	if _, err := cc.Prepare(ctx, compute.Table("t")); err == nil {
+	if _, err := cc.Prepare(ctx, compute.Table("t"), compute.PrepareOptions{}); err == nil {
 		t.Error("table: no error")
 	}
 }

@@ -639,8 +639,10 @@ func merge(p *compute.Pass, sets [][]int, parts []*partial) *compute.Aggregates 
 	return out
 }
 
-// runPass runs p over the scanner with the given number of workers.
-func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerChunk int) (*compute.Aggregates, error) {
+// runPass runs p over the scanner with the given number of workers; keep,
+// when not nil, is given every chunk before it is folded (a column cache
+// being filled).
+func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerChunk int, keep func(Chunk)) (*compute.Aggregates, error) {
 	sets := p.GroupingSets()
 	ws := make([]*worker, workers)
 	for i := range ws {
@@ -650,6 +652,9 @@ func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerC
 	stop := startProgress(ctx, p.Name, stats)
 	err := sc.Scan(ctx, ScanOptions{Workers: workers, Columns: p.Columns(), RowsPerChunk: rowsPerChunk, Stats: stats},
 		func(ctx context.Context, c Chunk) error {
+			if keep != nil {
+				keep(c)
+			}
 			if err := ws[c.Worker].chunk(c); err != nil {
 				return fmt.Errorf("%s:%d: %w", c.Source, c.FirstLine, err)
 			}

@@ -155,7 +155,7 @@ func TestRunPassMatchesDirectComputation(t *testing.T) {
 	}
 	var ref *compute.Aggregates
 	for _, cfg := range []struct{ workers, chunk int }{{1, 5000}, {1, 333}, {3, 97}, {4, 1000}} {
-		agg, err := runPass(context.Background(), d.scanner(cfg.chunk), pass, cfg.workers, 0)
+		agg, err := runPass(context.Background(), d.scanner(cfg.chunk), pass, cfg.workers, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -329,7 +329,7 @@ func TestSSCPNonFiniteChunks(t *testing.T) {
 		{Kind: compute.AggCount},
 	}}
 	for _, cfg := range []struct{ workers, chunk int }{{1, 3000}, {2, 250}, {3, 97}} {
-		agg, err := runPass(context.Background(), numScanner(x, y, cfg.chunk), pass, cfg.workers, 0)
+		agg, err := runPass(context.Background(), numScanner(x, y, cfg.chunk), pass, cfg.workers, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,7 +352,7 @@ func TestSSCPNonFiniteChunks(t *testing.T) {
 	}
 	big[700] = 1e200
 	yy := make([]float64, n)
-	agg, err := runPass(context.Background(), numScanner(big, yy, 250), pass, 2, 0)
+	agg, err := runPass(context.Background(), numScanner(big, yy, 250), pass, 2, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

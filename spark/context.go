@@ -55,6 +55,10 @@ type Context struct {
 	queries  atomic.Int64
 	commands atomic.Int64
 	schemas  atomic.Int64
+	// caches holds the views cached for prepared sources, with their
+	// counters.
+	caches                   viewCaches
+	cacheCount, uncacheCount atomic.Int64
 	// registrations numbers the views of sources, so that a source
 	// registered again (after Forget) gets a new view and a prepared
 	// source keeps reading its own.
@@ -370,11 +374,16 @@ type Stats struct {
 	// schema is sniffed on this machine) and one per Parquet input of a
 	// merge.
 	Schemas int64
+	// Caches counts the views cached for the passes of prepared sources
+	// (CACHE LAZY TABLE, see Prepare), Uncaches the caches released
+	// (UNCACHE TABLE IF EXISTS); both are also Commands.
+	Caches, Uncaches int64
 }
 
 // Stats returns the context's counters.
 func (c *Context) Stats() Stats {
-	return Stats{Queries: c.queries.Load(), Commands: c.commands.Load(), Schemas: c.schemas.Load()}
+	return Stats{Queries: c.queries.Load(), Commands: c.commands.Load(), Schemas: c.schemas.Load(),
+		Caches: c.cacheCount.Load(), Uncaches: c.uncacheCount.Load()}
 }
 
 // ErrClosed is returned by a context after Close.

@@ -86,7 +86,7 @@ func TestIntegrationPrepareParquet(t *testing.T) {
 	ctx := context.Background()
 	tbl := computetest.Random(19, 1200)
 	src := parquetSource(t, tbl, 300)
-	ps, err := c.Prepare(ctx, src)
+	ps, err := c.Prepare(ctx, src, compute.PrepareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestPrepareReusesRegistration(t *testing.T) {
 
 	// A closed context refuses to prepare, and its prepared sources to run.
 	c2 := registeredContext(src, sv)
-	ps2, err := c2.Prepare(ctx, src)
+	ps2, err := c2.Prepare(ctx, src, compute.PrepareOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,55 @@ func TestPrepareReusesRegistration(t *testing.T) {
 	if _, err := ps2.Run(ctx, &compute.Pass{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Run on a closed context: %v", err)
 	}
-	if _, err := c2.Prepare(ctx, src); !errors.Is(err, ErrClosed) {
+	if _, err := c2.Prepare(ctx, src, compute.PrepareOptions{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Prepare on a closed context: %v", err)
+	}
+}
+
+// Sources prepared with CacheForPasses over one view share its cache: only
+// the first sends CACHE LAZY TABLE and only the last Close sends UNCACHE.
+// The context has no session, so reaching the server would panic: here the
+// view's cache is already held, and the context is closed before the last
+// Close (a released session dropped the view and its cache).
+func TestPrepareCacheShared(t *testing.T) {
+	ctx := context.Background()
+	src := compute.Parquet("hdfs:///data/flights")
+	schema := &compute.Schema{Fields: []compute.Field{{Name: "x", Type: compute.Numeric}}}
+	sv := &sourceView{View: "rxspark_src_test_2", Schema: schema, Cols: []sourceCol{{Field: schema.Fields[0], Col: "s0", Expr: "{col}"}}}
+	c := registeredContext(src, sv)
+	c.caches.refs = map[string]int{sv.View: 1} // held by an earlier Prepare
+	a, err := compute.Prepare(ctx, c, src, compute.CacheForPasses())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := compute.Prepare(ctx, c, src, compute.CacheForPasses())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := compute.Prepare(ctx, c, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.caches.refs[sv.View]; n != 3 {
+		t.Errorf("%d references to the view's cache, want 3", n)
+	}
+	for _, ps := range []compute.Prepared{a, a, plain} { // twice: the second Close is a no-op
+		if err := ps.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.caches.refs[sv.View]; n != 2 {
+		t.Errorf("%d references after closing one cached source twice, want 2", n)
+	}
+	c.caches.refs[sv.View] = 1 // the earlier holder is gone
+	c.closed.Store(true)
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.caches.refs[sv.View]; ok {
+		t.Errorf("the last Close kept the view's entry")
+	}
+	if st := c.Stats(); st.Commands != 0 || st.Caches != 0 || st.Uncaches != 0 {
+		t.Errorf("stats %+v, want nothing sent", st)
 	}
 }

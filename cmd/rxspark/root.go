@@ -33,6 +33,8 @@ type globalFlags struct {
 	// mergeMemory limits the in-memory side of a local merge (bytes; 0:
 	// the default).
 	mergeMemory int64
+	// cacheMemory is the local column cache's budget (local.CacheMemory).
+	cacheMemory cacheMemory
 }
 
 // dataFlags describe the input data and the rows and weights used.
@@ -71,6 +73,7 @@ or as Spark jobs next to the data on HDFS (--context spark).`,
 	pf.StringVar(&g.hdfs, "hdfs", "", "HDFS namenode host:port (default from $HADOOP_CONF_DIR)")
 	pf.StringVar(&g.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	pf.DurationVar(&g.connectTimeout, "connect-timeout", defaultConnectTimeout, "spark context: how long to wait for Spark Connect and the namenode")
+	pf.Var(&g.cacheMemory, "cache-memory", "local context: memory for the decoded columns of iterative passes, e.g. 512M or 4G; 0: a quarter of RAM; off: never cache")
 	pf.StringVar(&g.stagingDir, "staging-dir", "", "spark context: HDFS folder where local input files are staged (default /tmp/rxspark-staging)")
 	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newLogitCmd(g), newGlmCmd(g), newImportCmd(g), newDataStepCmd(g), newMergeCmd(g), newGenCmd(g), newHDFSCmd(g))
 	return root
@@ -169,7 +172,7 @@ func (g *globalFlags) computeContext(ctx context.Context) (compute.ComputeContex
 	switch g.context {
 	case "local":
 		return local.New(local.Workers(g.workers), local.RowsPerRead(g.rowsPerRead), local.MergeMemory(g.mergeMemory),
-			local.FileSystems(hdfs.Resolver(g.hdfsConfig()))), nil
+			local.CacheMemory(int64(g.cacheMemory)), local.FileSystems(hdfs.Resolver(g.hdfsConfig()))), nil
 	case "spark":
 		return newSparkContext(ctx, g)
 	}
