@@ -72,7 +72,7 @@ or as Spark jobs next to the data on HDFS (--context spark).`,
 	pf.StringVar(&g.progress, "progress", "auto", "progress bar on stderr: auto (when stderr is a terminal), always or never")
 	pf.DurationVar(&g.connectTimeout, "connect-timeout", defaultConnectTimeout, "spark context: how long to wait for Spark Connect and the namenode")
 	pf.StringVar(&g.stagingDir, "staging-dir", "", "spark context: HDFS folder where local input files are staged (default /tmp/rxspark-staging)")
-	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newLogitCmd(g), newGlmCmd(g), newImportCmd(g), newDataStepCmd(g), newMergeCmd(g), newGenCmd(g), newHDFSCmd(g))
+	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newLogitCmd(g), newGlmCmd(g), newPredictCmd(g), newImportCmd(g), newDataStepCmd(g), newMergeCmd(g), newGenCmd(g), newHDFSCmd(g))
 	return root
 }
 
