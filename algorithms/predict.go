@@ -408,7 +408,7 @@ func sumTree(ts []compute.Expr) compute.Expr {
 // value (not NA) that is not one of the model's levels; nil without
 // factors.
 func (d *design) unseenLevel() compute.Expr {
-	var any compute.Expr
+	var out compute.Expr
 	for _, fv := range d.factors {
 		c := compute.Cond{Else: compute.Null{}}
 		for _, l := range fv.levels {
@@ -416,11 +416,11 @@ func (d *design) unseenLevel() compute.Expr {
 			c.Then = append(c.Then, lit(0))
 		}
 		u := and(compute.Unary{Op: compute.Not, X: isNA(fv.expr)}, isNA(c))
-		if any == nil {
-			any = u
+		if out == nil {
+			out = u
 		} else {
-			any = compute.Binary{Op: compute.Or, L: any, R: u}
+			out = compute.Binary{Op: compute.Or, L: out, R: u}
 		}
 	}
-	return any
+	return out
 }
