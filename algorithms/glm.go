@@ -135,6 +135,8 @@ type GlmResult struct {
 
 // glmModel is the fitted structure behind a GlmResult.
 type glmModel struct {
+	// what is "logit" or "glm": the function that fitted the model.
+	what   string
 	design *design
 	fam    *glmFamily
 	sel    *selection
@@ -976,7 +978,7 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 		addWarning(res, "glm.fit: fitted rates numerically 0 occurred")
 	}
 	it.finish(res, fit, coef, final)
-	res.model = &glmModel{design: it.d, fam: fam, sel: a.sel, offset: it.off, coef: coef}
+	res.model = &glmModel{what: what, design: it.d, fam: fam, sel: a.sel, offset: it.off, coef: coef}
 	res.Elapsed = time.Since(start)
 	return res, nil
 }

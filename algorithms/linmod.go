@@ -77,6 +77,8 @@ type LinModResult struct {
 	// coding, and the columns of the coefficient table after the intercept
 	// (what the linear predictor and Predict are built from).
 	design *design
+	// sel holds the call's transforms, which Predict applies again.
+	sel *selection
 }
 
 // LinMod fits a linear model by weighted least squares in one pass over the
@@ -133,6 +135,7 @@ func LinMod(ctx context.Context, formulaText string, src compute.DataSource, opt
 	}
 	res.Elapsed = time.Since(start)
 	res.design = d
+	res.sel = sel
 	return res, nil
 }
 

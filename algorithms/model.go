@@ -36,6 +36,10 @@ type design struct {
 	intercept bool
 	columns   []column
 	dropFirst bool
+	// schema is the data's schema (after the transforms) the design was
+	// classified against: a saved model records the types of the columns
+	// it uses from it.
+	schema *compute.Schema
 }
 
 // newDesign classifies the formula's variables against the schema.
@@ -57,7 +61,7 @@ func newDesign(f *formula.Formula, schema *compute.Schema, dropFirst bool) (*des
 	if err != nil {
 		return nil, err
 	}
-	d := &design{termSet: ts, f: f, response: f.Response, intercept: f.Intercept, dropFirst: dropFirst}
+	d := &design{termSet: ts, f: f, response: f.Response, intercept: f.Intercept, dropFirst: dropFirst, schema: schema}
 	d.codeTerms()
 	return d, nil
 }

@@ -24,6 +24,7 @@ func addGlmControlFlags(cmd *cobra.Command, c *algorithms.GlmControl) {
 func newLogitCmd(g *globalFlags) *cobra.Command {
 	d := &dataFlags{}
 	var ctl algorithms.GlmControl
+	mo := &modelOutFlags{}
 	cmd := &cobra.Command{
 		Use:   "logit FORMULA --data PATH",
 		Short: "Logistic regression (rxLogit) by IRLS, one pass per iteration",
@@ -35,13 +36,19 @@ an offset.`,
   rxspark logit "late ~ x1 + g" --data big.parquet --weights w --weight-type pweights --format json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := mo.check(); err != nil {
+				return err
+			}
 			return runAnalysis(cmd, g, d, func(ctx context.Context, src compute.DataSource, opts algorithms.Options) (fmt.Stringer, error) {
-				return algorithms.Logit(ctx, args[0], src, &algorithms.LogitOptions{Options: opts, GlmControl: ctl})
+				return mo.fitAndSave(func() (algorithms.Model, error) {
+					return algorithms.Logit(ctx, args[0], src, &algorithms.LogitOptions{Options: opts, GlmControl: ctl})
+				})
 			})
 		},
 	}
 	addDataFlags(cmd, d)
 	addGlmControlFlags(cmd, &ctl)
+	addModelOutFlags(cmd, mo)
 	return cmd
 }
 
@@ -49,6 +56,7 @@ func newGlmCmd(g *globalFlags) *cobra.Command {
 	d := &dataFlags{}
 	o := &algorithms.GlmOptions{}
 	var linkPower float64
+	mo := &modelOutFlags{}
 	cmd := &cobra.Command{
 		Use:   "glm FORMULA --data PATH --family F [--link L]",
 		Short: "Generalized linear model (rxGlm) by IRLS, one pass per iteration",
@@ -72,14 +80,18 @@ success) or a proportion with the number of trials as --weights n
 			if cmd.Flags().Changed("link-power") {
 				o.LinkPower = &linkPower
 			}
+			if err := mo.check(); err != nil {
+				return err
+			}
 			return runAnalysis(cmd, g, d, func(ctx context.Context, src compute.DataSource, opts algorithms.Options) (fmt.Stringer, error) {
 				o.Options = opts
-				return algorithms.Glm(ctx, args[0], src, o)
+				return mo.fitAndSave(func() (algorithms.Model, error) { return algorithms.Glm(ctx, args[0], src, o) })
 			})
 		},
 	}
 	addDataFlags(cmd, d)
 	addGlmControlFlags(cmd, &o.GlmControl)
+	addModelOutFlags(cmd, mo)
 	f := cmd.Flags()
 	f.StringVar(&o.Family, "family", "gaussian", "error distribution: binomial, quasibinomial, gaussian, poisson, quasipoisson, Gamma, inverse.gaussian, tweedie")
 	f.StringVar(&o.Link, "link", "", "link function by R's name (default: the family's)")
