@@ -683,7 +683,10 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	a, err := prepare(ctx, formulaText, src, o)
+	// Every pass reads the same columns: the source is cached for them
+	// where the compute context can (locally within its memory budget; a
+	// cached view on Spark).
+	a, err := prepare(ctx, formulaText, src, o, compute.CacheForPasses())
 	if err != nil {
 		return nil, err
 	}

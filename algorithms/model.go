@@ -464,7 +464,7 @@ type analysis struct {
 // compute context (files listed, schema and factor levels resolved, once for
 // all the analysis's passes), before any data is read. The caller closes
 // a.src.
-func prepare(ctx context.Context, formulaText string, src compute.DataSource, o *Options) (*analysis, error) {
+func prepare(ctx context.Context, formulaText string, src compute.DataSource, o *Options, popts ...compute.PrepareOption) (*analysis, error) {
 	f, err := formula.Parse(formulaText)
 	if err != nil {
 		return nil, err
@@ -473,7 +473,7 @@ func prepare(ctx context.Context, formulaText string, src compute.DataSource, o 
 	if a.sel, err = newSelection(o); err != nil {
 		return nil, err
 	}
-	if a.src, err = compute.Prepare(ctx, a.cc, src); err != nil {
+	if a.src, err = compute.Prepare(ctx, a.cc, src, popts...); err != nil {
 		return nil, err
 	}
 	if a.schema, err = a.sel.schema(a.src.Schema()); err != nil {
