@@ -159,6 +159,11 @@ func Logit(ctx context.Context, formulaText string, src compute.DataSource, opts
 		return compute.Binary{Op: compute.Or, L: cmp(compute.Eq, y, lit(0)), R: cmp(compute.Eq, y, lit(1))}
 	}
 	fam.validYMsg = "logit needs a binary response: 0 or 1, logical, or a factor with two levels"
+	// With y ∈ {0, 1} the unit deviance 2·(y·log(y/μ) + (1−y)·log((1−y)/(1−μ)))
+	// is −2·log μ or −2·log(1 − μ): one logarithm per row instead of two.
+	fam.unitDev = func(y, mu compute.Expr) compute.Expr {
+		return mul(lit(-2), fn("log", ifelse(cmp(compute.Gt, y, lit(0.5)), mu, sub(lit(1), mu))))
+	}
 	return fitGlm(ctx, "logit", formulaText, src, &opts.Options, &opts.GlmControl, fam)
 }
 
@@ -262,10 +267,14 @@ func (it *irls) llAggregates(b *compute.PassBuilder, start bool) []compute.Handl
 		// each row repeated by its frequency weight. With M = round(m),
 		// K = round(m·y) equal to m and m·y it is
 		//   Σ lchoose(M, K) + K·log y + (M−K)·log(1−y) − D/2.
+		// Without prior weights m = 1 and lchoose(1, K) = 0: no lgamma.
 		m := wt
 		n := fn("round", m)
 		k := fn("round", mul(m, y))
-		lchoose := sub(sub(fn("lgamma", add(n, lit(1))), fn("lgamma", add(k, lit(1)))), fn("lgamma", add(sub(n, k), lit(1))))
+		var lchoose compute.Expr = lit(0)
+		if it.wt != nil {
+			lchoose = sub(sub(fn("lgamma", add(n, lit(1))), fn("lgamma", add(k, lit(1)))), fn("lgamma", add(sub(n, k), lit(1))))
+		}
 		pos := cmp(compute.Gt, m, lit(0))
 		logs := func(p compute.Expr) compute.Expr {
 			return add(ifelse(cmp(compute.Gt, k, lit(0)), mul(k, fn("log", p)), lit(0)),
@@ -277,8 +286,7 @@ func (it *irls) llAggregates(b *compute.PassBuilder, start bool) []compute.Handl
 		inexact := and(pos, compute.Binary{Op: compute.Or, L: cmp(compute.Ne, k, mul(m, y)), R: cmp(compute.Ne, n, m)})
 		hs = append(hs,
 			b.Sum(gate(ifelse(pos, add(lchoose, logs(y)), lit(0))), fw),
-			b.Sum(gate(ifelse(inexact, lit(1), lit(0))), nil),
-			b.Sum(gate(ifelse(pos, add(lchoose, logs(mu)), lit(0))), fw))
+			b.Sum(gate(ifelse(inexact, lit(1), lit(0))), nil))
 	case "poisson":
 		// Σ wt·(y·log μ − μ − log y!) = Σ wt·(y·log y − y − log y!) − D/2.
 		ylogy := ifelse(cmp(compute.Gt, y, lit(0)), mul(y, fn("log", y)), lit(0))
@@ -808,7 +816,7 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 		return fail(fmt.Errorf("cannot find valid starting values for the %s family with the %s link on %g rows: give --initial values", fam.name, fam.link.name, t.bad))
 	}
 	it.llStart = t.ll
-	if fam.name == "binomial" && len(t.ll) == 3 && t.ll[1] > 0 {
+	if fam.name == "binomial" && len(t.ll) == 2 && t.ll[1] > 0 {
 		it.binomialLL = true
 	}
 	res.SumWeights = t.wSum
