@@ -39,6 +39,8 @@ case "${1:-}" in
       --conf spark.hadoop.dfs.client.use.datanode.hostname=false \
       --conf spark.sql.warehouse.dir=/tmp/spark/warehouse \
       --conf spark.local.dir=/tmp/spark/local \
-      --conf spark.sql.session.timeZone=UTC ;;
+      --conf spark.sql.session.timeZone=UTC \
+      --conf spark.sql.ui.retainedExecutions="${SPARK_SQL_UI_RETAINED:-100}" \
+      --conf spark.sql.maxPlanStringLength=1048576 ;;
   *) echo "usage: spark.sh master | worker N | connect" >&2; exit 2 ;;
 esac
