@@ -6,6 +6,8 @@
 #     memory, and vs Python statsmodels GLM(Binomial) in memory;
 #   - rxspark logit from CSV, end to end, vs R data.table::fread + glm;
 #   - rxspark glm --family poisson from Parquet vs R glm(poisson) in memory;
+#   - rxspark predict of the logit over the Parquet file (rows/s, with and
+#     without standard errors);
 #   - the coefficients of each rxspark fit against R's (correctness gate).
 # rxspark timings are the median of REPS runs (default 3); R and statsmodels
 # run RREPS times (default 1: a fit takes tens of seconds). Needs R with
@@ -36,7 +38,9 @@ for i in $(seq "$REPS"); do
   rx_pois+=("$(timeit "$RX" glm "yc ~ $X" --family poisson --data "$PQ" --format json)")
 done
 RXPQ=$(median "${rx_pq[@]}"); RXCSV=$(median "${rx_csv[@]}"); RXPOIS=$(median "${rx_pois[@]}")
-"$RX" logit "yb ~ $X" --data "$PQ" --format json > "$OUT/rx_logit.json"
+"$RX" logit "yb ~ $X" --data "$PQ" --format json --model-out "$OUT/logit.model" --overwrite > "$OUT/rx_logit.json"
+PRED=$(timeit "$RX" predict --model "$OUT/logit.model" --data "$PQ" --out "$OUT/pred_$ROWS" --overwrite)
+PREDSE=$(timeit "$RX" predict --model "$OUT/logit.model" --data "$PQ" --out "$OUT/pred_$ROWS" --overwrite --se)
 "$RX" glm "yc ~ $X" --family poisson --data "$PQ" --format json > "$OUT/rx_pois.json"
 
 # R: fread + glm end to end, then glm alone on the data in memory.
@@ -68,9 +72,10 @@ for _ in range(reps):
 open(f"{out}/sm_time.txt", "w").write(f"{statistics.median(ts)}\n")
 open(f"{out}/sm_coef.txt", "w").write("\n".join(f"{v:.17g}" for v in r.params) + "\n")
 PY
-python3 - "$OUT" "$ROWS" "$RXPQ" "$RXCSV" "$RXPOIS" "$REPS" "$RREPS" <<'PY'
+python3 - "$OUT" "$ROWS" "$RXPQ" "$RXCSV" "$RXPOIS" "$REPS" "$RREPS" "$PRED" "$PREDSE" <<'PY'
 import json, sys
 out, rows, rxpq, rxcsv, rxpois, reps, rreps = sys.argv[1], int(sys.argv[2]), *map(float, sys.argv[3:6]), sys.argv[6], sys.argv[7]
+pred, predse = float(sys.argv[8]), float(sys.argv[9])
 r = [float(x) for x in open(f"{out}/r_glm_times.txt").read().split()]
 r_e2e, r_mem, r_pois, r_iter, r_piter = r
 sm = float(open(f"{out}/sm_time.txt").read())
@@ -91,4 +96,6 @@ print(f"{'rxspark logit, CSV end to end':52s} {rxcsv:9.2f}")
 print(f"{'R fread + glm(binomial)':52s} {r_e2e:9.2f} {r_e2e/rxcsv:7.1f}x  >= 8x")
 print(f"{'rxspark glm poisson, Parquet':52s} {rxpois:9.2f}")
 print(f"{'R glm(poisson), data in memory':52s} {r_pois:9.2f} {r_pois/rxpois:7.1f}x  >= 30x")
+print(f"{'rxspark predict (logit) to Parquet, rows/s':52s} {rows/pred:9.3g}")
+print(f"{'rxspark predict --se to Parquet, rows/s':52s} {rows/predse:9.3g}")
 PY
