@@ -58,7 +58,7 @@ func TestPredictMatchesRGlmData(t *testing.T) {
 			} else {
 				res, err := algorithms.Glm(ctx, c.Formula, src, &algorithms.GlmOptions{Options: algorithms.Options{Context: cc},
 					GlmControl: algorithms.GlmControl{DropFirst: c.DropFirst, CoefTolerance: 1e-12, ObjectiveTolerance: 1e-15, MaxIterations: 100},
-					Family: *c.Family, Link: *c.Link})
+					Family:     *c.Family, Link: *c.Link})
 				if err != nil {
 					t.Fatal(err)
 				}
