@@ -121,17 +121,7 @@ func (r *LinModResult) String() string {
 	if r.Weights != "" {
 		fmt.Fprintf(&b, "Weights: %s (%s), sum %s\n", r.Weights, r.WeightType, num(r.SumWeights))
 	}
-	b.WriteString("\nCoefficients:\n")
-	t := &table{header: []string{"", "Estimate", "Std. Error", "t value", "Pr(>|t|)", ""}, leftCols: 1}
-	for _, c := range r.Coefficients {
-		if c.Estimate == nil {
-			t.rows = append(t.rows, []string{c.Name, "Dropped", "Dropped", "Dropped", "Dropped", ""})
-			continue
-		}
-		t.rows = append(t.rows, []string{c.Name, num(*c.Estimate), num(*c.StdError), num(*c.TValue), pval(*c.PValue), stars(*c.PValue)})
-	}
-	b.WriteString(t.String())
-	b.WriteString("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n")
+	writeCoefTable(&b, r.Coefficients, "t value", "Pr(>|t|)")
 	fmt.Fprintf(&b, "Residual standard error: %s on %s degrees of freedom\n", num(r.Sigma), count(r.DFResidual))
 	fmt.Fprintf(&b, "Multiple R-squared: %s\n", num(r.RSquared))
 	fmt.Fprintf(&b, "Adjusted R-squared: %s\n", num(r.AdjRSquared))
@@ -232,17 +222,7 @@ func (r *GlmResult) String() string {
 	if r.Family == "binomial" || r.Family == "poisson" {
 		stat, pcol = "z value", "Pr(>|z|)"
 	}
-	b.WriteString("\nCoefficients:\n")
-	t := &table{header: []string{"", "Estimate", "Std. Error", stat, pcol, ""}, leftCols: 1}
-	for _, c := range r.Coefficients {
-		if c.Estimate == nil {
-			t.rows = append(t.rows, []string{c.Name, "Dropped", "Dropped", "Dropped", "Dropped", ""})
-			continue
-		}
-		t.rows = append(t.rows, []string{c.Name, num(*c.Estimate), num(*c.StdError), num(*c.TValue), pval(*c.PValue), stars(*c.PValue)})
-	}
-	b.WriteString(t.String())
-	b.WriteString("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n")
+	writeCoefTable(&b, r.Coefficients, stat, pcol)
 	famName := r.Family
 	if r.VarPower != nil {
 		famName = "Tweedie"
@@ -264,4 +244,22 @@ func (r *GlmResult) String() string {
 		fmt.Fprintf(&b, "Warning message:\n%s\n", w)
 	}
 	return b.String()
+}
+
+// writeCoefTable prints a model's coefficient table as R's printCoefmat
+// (with the test statistic's and p value's column names, e.g. "z value"
+// and "Pr(>|z|)"), aliased coefficients as Dropped, then the legend of the
+// significance stars.
+func writeCoefTable(b *strings.Builder, coefs []Coefficient, stat, pcol string) {
+	b.WriteString("\nCoefficients:\n")
+	t := &table{header: []string{"", "Estimate", "Std. Error", stat, pcol, ""}, leftCols: 1}
+	for _, c := range coefs {
+		if c.Estimate == nil {
+			t.rows = append(t.rows, []string{c.Name, "Dropped", "Dropped", "Dropped", "Dropped", ""})
+			continue
+		}
+		t.rows = append(t.rows, []string{c.Name, num(*c.Estimate), num(*c.StdError), num(*c.TValue), pval(*c.PValue), stars(*c.PValue)})
+	}
+	b.WriteString(t.String())
+	b.WriteString("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n\n")
 }
