@@ -222,8 +222,14 @@ func compilePass(src *sourceView, p *compute.Pass) (*query, error) {
 		for k := range sh.cols {
 			cols[k] = sh.cols[k] + " AS " + quoteIdent(sh.names[k])
 		}
-		fmt.Fprintf(&b, "\nLEFT JOIN (SELECT %s FROM %s WHERE %s LIMIT 1) AS %s ON TRUE",
-			strings.Join(cols, ", "), layers, sh.cond, quoteIdent(sh.alias))
+		// The row is found under a non-deterministic column (shiftBarrier):
+		// otherwise Spark pushes the WHERE down through every projection
+		// layer, substituting each column's definition into the condition
+		// at every use, and the condition grows exponentially with the
+		// depth of the layers (seconds to minutes of planning, generated
+		// code too large to compile, rows evaluated by the interpreter).
+		fmt.Fprintf(&b, "\nLEFT JOIN (SELECT %s FROM (SELECT *, spark_partition_id() AS %s FROM %s) AS %s WHERE (%s) AND %s >= 0 LIMIT 1) AS %s ON TRUE",
+			strings.Join(cols, ", "), quoteIdent(shiftBarrier), layers, quoteIdent(sh.alias+"_b"), sh.cond, quoteIdent(shiftBarrier), quoteIdent(sh.alias))
 	}
 	if nk > 0 {
 		b.WriteString("\nGROUP BY ")
@@ -237,6 +243,10 @@ func compilePass(src *sourceView, p *compute.Pass) (*query, error) {
 	q.SQL = b.String()
 	return q, nil
 }
+
+// shiftBarrier is the non-deterministic column under which a shift row is
+// looked for (see compilePass).
+const shiftBarrier = "_nd"
 
 // renderLayers writes the nested projections.
 func (c *compiler) renderLayers() string {

@@ -196,7 +196,7 @@ FROM (SELECT *,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
-LEFT JOIN (SELECT `_a2_0` AS `_s2_0` FROM (SELECT *,
+LEFT JOIN (SELECT `_a2_0` AS `_s2_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -274,8 +274,8 @@ LEFT JOIN (SELECT `_a2_0` AS `_s2_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u2` LIMIT 1) AS `_sh2` ON TRUE
-LEFT JOIN (SELECT `_a3_0` AS `_s3_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh2_b` WHERE (`_u2`) AND `_nd` >= 0 LIMIT 1) AS `_sh2` ON TRUE
+LEFT JOIN (SELECT `_a3_0` AS `_s3_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -353,8 +353,8 @@ LEFT JOIN (SELECT `_a3_0` AS `_s3_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u3` LIMIT 1) AS `_sh3` ON TRUE
-LEFT JOIN (SELECT `_a4_0` AS `_s4_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh3_b` WHERE (`_u3`) AND `_nd` >= 0 LIMIT 1) AS `_sh3` ON TRUE
+LEFT JOIN (SELECT `_a4_0` AS `_s4_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -432,8 +432,8 @@ LEFT JOIN (SELECT `_a4_0` AS `_s4_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u4` LIMIT 1) AS `_sh4` ON TRUE
-LEFT JOIN (SELECT `_a5_0` AS `_s5_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh4_b` WHERE (`_u4`) AND `_nd` >= 0 LIMIT 1) AS `_sh4` ON TRUE
+LEFT JOIN (SELECT `_a5_0` AS `_s5_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -511,8 +511,8 @@ LEFT JOIN (SELECT `_a5_0` AS `_s5_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u5` LIMIT 1) AS `_sh5` ON TRUE
-LEFT JOIN (SELECT `_a8_0` AS `_s8_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh5_b` WHERE (`_u5`) AND `_nd` >= 0 LIMIT 1) AS `_sh5` ON TRUE
+LEFT JOIN (SELECT `_a8_0` AS `_s8_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -590,8 +590,8 @@ LEFT JOIN (SELECT `_a8_0` AS `_s8_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u8` LIMIT 1) AS `_sh8` ON TRUE
-LEFT JOIN (SELECT `_a9_0` AS `_s9_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh8_b` WHERE (`_u8`) AND `_nd` >= 0 LIMIT 1) AS `_sh8` ON TRUE
+LEFT JOIN (SELECT `_a9_0` AS `_s9_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -669,8 +669,8 @@ LEFT JOIN (SELECT `_a9_0` AS `_s9_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u9` LIMIT 1) AS `_sh9` ON TRUE
-LEFT JOIN (SELECT `_a10_0` AS `_s10_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh9_b` WHERE (`_u9`) AND `_nd` >= 0 LIMIT 1) AS `_sh9` ON TRUE
+LEFT JOIN (SELECT `_a10_0` AS `_s10_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -748,8 +748,8 @@ LEFT JOIN (SELECT `_a10_0` AS `_s10_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u10` LIMIT 1) AS `_sh10` ON TRUE
-LEFT JOIN (SELECT `_a11_0` AS `_s11_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh10_b` WHERE (`_u10`) AND `_nd` >= 0 LIMIT 1) AS `_sh10` ON TRUE
+LEFT JOIN (SELECT `_a11_0` AS `_s11_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -827,8 +827,8 @@ LEFT JOIN (SELECT `_a11_0` AS `_s11_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u11` LIMIT 1) AS `_sh11` ON TRUE
-LEFT JOIN (SELECT `_a14_0` AS `_s14_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh11_b` WHERE (`_u11`) AND `_nd` >= 0 LIMIT 1) AS `_sh11` ON TRUE
+LEFT JOIN (SELECT `_a14_0` AS `_s14_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -906,8 +906,8 @@ LEFT JOIN (SELECT `_a14_0` AS `_s14_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u14` LIMIT 1) AS `_sh14` ON TRUE
-LEFT JOIN (SELECT `_a15_0` AS `_s15_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh14_b` WHERE (`_u14`) AND `_nd` >= 0 LIMIT 1) AS `_sh14` ON TRUE
+LEFT JOIN (SELECT `_a15_0` AS `_s15_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -985,8 +985,8 @@ LEFT JOIN (SELECT `_a15_0` AS `_s15_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u15` LIMIT 1) AS `_sh15` ON TRUE
-LEFT JOIN (SELECT `_a16_0` AS `_s16_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh15_b` WHERE (`_u15`) AND `_nd` >= 0 LIMIT 1) AS `_sh15` ON TRUE
+LEFT JOIN (SELECT `_a16_0` AS `_s16_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -1064,8 +1064,8 @@ LEFT JOIN (SELECT `_a16_0` AS `_s16_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u16` LIMIT 1) AS `_sh16` ON TRUE
-LEFT JOIN (SELECT `_a17_0` AS `_s17_0` FROM (SELECT *,
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh16_b` WHERE (`_u16`) AND `_nd` >= 0 LIMIT 1) AS `_sh16` ON TRUE
+LEFT JOIN (SELECT `_a17_0` AS `_s17_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u6` THEN `_e3` END AS `_a6_0`,
     CASE WHEN `_u7` THEN `_e5` END AS `_a7_0`,
     CASE WHEN `_u8` THEN `_e7` END AS `_a8_0`,
@@ -1143,5 +1143,5 @@ LEFT JOIN (SELECT `_a17_0` AS `_s17_0` FROM (SELECT *,
             CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
             CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
             CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u17` LIMIT 1) AS `_sh17` ON TRUE
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh17_b` WHERE (`_u17`) AND `_nd` >= 0 LIMIT 1) AS `_sh17` ON TRUE
 GROUP BY `_k0` GROUPING SETS ((`_k0`), ())

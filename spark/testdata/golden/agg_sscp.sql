@@ -268,7 +268,7 @@ FROM (SELECT *,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
         FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`
-LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2` FROM (SELECT *,
+LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -370,8 +370,8 @@ LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u0` LIMIT 1) AS `_sh0` ON TRUE
-LEFT JOIN (SELECT `_a1_1` AS `_s1_1`, `_a1_2` AS `_s1_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh0_b` WHERE (`_u0`) AND `_nd` >= 0 LIMIT 1) AS `_sh0` ON TRUE
+LEFT JOIN (SELECT `_a1_1` AS `_s1_1`, `_a1_2` AS `_s1_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -473,8 +473,8 @@ LEFT JOIN (SELECT `_a1_1` AS `_s1_1`, `_a1_2` AS `_s1_2` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u1` LIMIT 1) AS `_sh1` ON TRUE
-LEFT JOIN (SELECT `_a2_1` AS `_s2_1`, `_a2_2` AS `_s2_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh1_b` WHERE (`_u1`) AND `_nd` >= 0 LIMIT 1) AS `_sh1` ON TRUE
+LEFT JOIN (SELECT `_a2_1` AS `_s2_1`, `_a2_2` AS `_s2_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -576,8 +576,8 @@ LEFT JOIN (SELECT `_a2_1` AS `_s2_1`, `_a2_2` AS `_s2_2` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u2` LIMIT 1) AS `_sh2` ON TRUE
-LEFT JOIN (SELECT `_a3_1` AS `_s3_1`, `_a3_2` AS `_s3_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh2_b` WHERE (`_u2`) AND `_nd` >= 0 LIMIT 1) AS `_sh2` ON TRUE
+LEFT JOIN (SELECT `_a3_1` AS `_s3_1`, `_a3_2` AS `_s3_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -679,8 +679,8 @@ LEFT JOIN (SELECT `_a3_1` AS `_s3_1`, `_a3_2` AS `_s3_2` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u3` LIMIT 1) AS `_sh3` ON TRUE
-LEFT JOIN (SELECT `_a4_1` AS `_s4_1`, `_a4_2` AS `_s4_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh3_b` WHERE (`_u3`) AND `_nd` >= 0 LIMIT 1) AS `_sh3` ON TRUE
+LEFT JOIN (SELECT `_a4_1` AS `_s4_1`, `_a4_2` AS `_s4_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -782,8 +782,8 @@ LEFT JOIN (SELECT `_a4_1` AS `_s4_1`, `_a4_2` AS `_s4_2` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u4` LIMIT 1) AS `_sh4` ON TRUE
-LEFT JOIN (SELECT `_a5_1` AS `_s5_1`, `_a5_2` AS `_s5_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh4_b` WHERE (`_u4`) AND `_nd` >= 0 LIMIT 1) AS `_sh4` ON TRUE
+LEFT JOIN (SELECT `_a5_1` AS `_s5_1`, `_a5_2` AS `_s5_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -885,8 +885,8 @@ LEFT JOIN (SELECT `_a5_1` AS `_s5_1`, `_a5_2` AS `_s5_2` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u5` LIMIT 1) AS `_sh5` ON TRUE
-LEFT JOIN (SELECT `_a6_0` AS `_s6_0`, `_a6_1` AS `_s6_1`, `_a6_2` AS `_s6_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh5_b` WHERE (`_u5`) AND `_nd` >= 0 LIMIT 1) AS `_sh5` ON TRUE
+LEFT JOIN (SELECT `_a6_0` AS `_s6_0`, `_a6_1` AS `_s6_1`, `_a6_2` AS `_s6_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -988,8 +988,8 @@ LEFT JOIN (SELECT `_a6_0` AS `_s6_0`, `_a6_1` AS `_s6_1`, `_a6_2` AS `_s6_2` FRO
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u6` LIMIT 1) AS `_sh6` ON TRUE
-LEFT JOIN (SELECT `_a7_0` AS `_s7_0`, `_a7_1` AS `_s7_1`, `_a7_2` AS `_s7_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh6_b` WHERE (`_u6`) AND `_nd` >= 0 LIMIT 1) AS `_sh6` ON TRUE
+LEFT JOIN (SELECT `_a7_0` AS `_s7_0`, `_a7_1` AS `_s7_1`, `_a7_2` AS `_s7_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1091,8 +1091,8 @@ LEFT JOIN (SELECT `_a7_0` AS `_s7_0`, `_a7_1` AS `_s7_1`, `_a7_2` AS `_s7_2` FRO
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u7` LIMIT 1) AS `_sh7` ON TRUE
-LEFT JOIN (SELECT `_a8_0` AS `_s8_0`, `_a8_1` AS `_s8_1`, `_a8_2` AS `_s8_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh7_b` WHERE (`_u7`) AND `_nd` >= 0 LIMIT 1) AS `_sh7` ON TRUE
+LEFT JOIN (SELECT `_a8_0` AS `_s8_0`, `_a8_1` AS `_s8_1`, `_a8_2` AS `_s8_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1194,8 +1194,8 @@ LEFT JOIN (SELECT `_a8_0` AS `_s8_0`, `_a8_1` AS `_s8_1`, `_a8_2` AS `_s8_2` FRO
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u8` LIMIT 1) AS `_sh8` ON TRUE
-LEFT JOIN (SELECT `_a9_0` AS `_s9_0`, `_a9_1` AS `_s9_1`, `_a9_2` AS `_s9_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh8_b` WHERE (`_u8`) AND `_nd` >= 0 LIMIT 1) AS `_sh8` ON TRUE
+LEFT JOIN (SELECT `_a9_0` AS `_s9_0`, `_a9_1` AS `_s9_1`, `_a9_2` AS `_s9_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1297,8 +1297,8 @@ LEFT JOIN (SELECT `_a9_0` AS `_s9_0`, `_a9_1` AS `_s9_1`, `_a9_2` AS `_s9_2` FRO
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u9` LIMIT 1) AS `_sh9` ON TRUE
-LEFT JOIN (SELECT `_a10_0` AS `_s10_0`, `_a10_1` AS `_s10_1`, `_a10_2` AS `_s10_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh9_b` WHERE (`_u9`) AND `_nd` >= 0 LIMIT 1) AS `_sh9` ON TRUE
+LEFT JOIN (SELECT `_a10_0` AS `_s10_0`, `_a10_1` AS `_s10_1`, `_a10_2` AS `_s10_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1400,8 +1400,8 @@ LEFT JOIN (SELECT `_a10_0` AS `_s10_0`, `_a10_1` AS `_s10_1`, `_a10_2` AS `_s10_
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u10` LIMIT 1) AS `_sh10` ON TRUE
-LEFT JOIN (SELECT `_a11_0` AS `_s11_0`, `_a11_1` AS `_s11_1`, `_a11_2` AS `_s11_2` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh10_b` WHERE (`_u10`) AND `_nd` >= 0 LIMIT 1) AS `_sh10` ON TRUE
+LEFT JOIN (SELECT `_a11_0` AS `_s11_0`, `_a11_1` AS `_s11_1`, `_a11_2` AS `_s11_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1503,8 +1503,8 @@ LEFT JOIN (SELECT `_a11_0` AS `_s11_0`, `_a11_1` AS `_s11_1`, `_a11_2` AS `_s11_
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u11` LIMIT 1) AS `_sh11` ON TRUE
-LEFT JOIN (SELECT `_a12_0` AS `_s12_0` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh11_b` WHERE (`_u11`) AND `_nd` >= 0 LIMIT 1) AS `_sh11` ON TRUE
+LEFT JOIN (SELECT `_a12_0` AS `_s12_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1606,8 +1606,8 @@ LEFT JOIN (SELECT `_a12_0` AS `_s12_0` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u12` LIMIT 1) AS `_sh12` ON TRUE
-LEFT JOIN (SELECT `_a13_0` AS `_s13_0` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh12_b` WHERE (`_u12`) AND `_nd` >= 0 LIMIT 1) AS `_sh12` ON TRUE
+LEFT JOIN (SELECT `_a13_0` AS `_s13_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1709,8 +1709,8 @@ LEFT JOIN (SELECT `_a13_0` AS `_s13_0` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u13` LIMIT 1) AS `_sh13` ON TRUE
-LEFT JOIN (SELECT `_a14_0` AS `_s14_0` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh13_b` WHERE (`_u13`) AND `_nd` >= 0 LIMIT 1) AS `_sh13` ON TRUE
+LEFT JOIN (SELECT `_a14_0` AS `_s14_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1812,8 +1812,8 @@ LEFT JOIN (SELECT `_a14_0` AS `_s14_0` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u14` LIMIT 1) AS `_sh14` ON TRUE
-LEFT JOIN (SELECT `_a15_0` AS `_s15_0` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh14_b` WHERE (`_u14`) AND `_nd` >= 0 LIMIT 1) AS `_sh14` ON TRUE
+LEFT JOIN (SELECT `_a15_0` AS `_s15_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -1915,8 +1915,8 @@ LEFT JOIN (SELECT `_a15_0` AS `_s15_0` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u15` LIMIT 1) AS `_sh15` ON TRUE
-LEFT JOIN (SELECT `_a16_0` AS `_s16_0` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh15_b` WHERE (`_u15`) AND `_nd` >= 0 LIMIT 1) AS `_sh15` ON TRUE
+LEFT JOIN (SELECT `_a16_0` AS `_s16_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -2018,8 +2018,8 @@ LEFT JOIN (SELECT `_a16_0` AS `_s16_0` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u16` LIMIT 1) AS `_sh16` ON TRUE
-LEFT JOIN (SELECT `_a17_0` AS `_s17_0` FROM (SELECT *,
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh16_b` WHERE (`_u16`) AND `_nd` >= 0 LIMIT 1) AS `_sh16` ON TRUE
+LEFT JOIN (SELECT `_a17_0` AS `_s17_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u4` THEN `_c0` END AS `_a4_1`,
     CASE WHEN `_u4` THEN `_c1` END AS `_a4_2`,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
@@ -2121,5 +2121,5 @@ LEFT JOIN (SELECT `_a17_0` AS `_s17_0` FROM (SELECT *,
           CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`,
           CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
           CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`
-        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4` WHERE `_u17` LIMIT 1) AS `_sh17` ON TRUE
+        FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_sh17_b` WHERE (`_u17`) AND `_nd` >= 0 LIMIT 1) AS `_sh17` ON TRUE
 GROUP BY `_k0` GROUPING SETS ((`_k0`), ())

@@ -30,7 +30,7 @@ FROM (SELECT *,
         CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`
       FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`
-LEFT JOIN (SELECT `_a2_0` AS `_s2_0`, `_a2_1` AS `_s2_1` FROM (SELECT *,
+LEFT JOIN (SELECT `_a2_0` AS `_s2_0`, `_a2_1` AS `_s2_1` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u1` THEN `_c0` END AS `_a1_0`,
     CASE WHEN `_u2` THEN `_c0` END AS `_a2_0`,
     CASE WHEN `_u2` THEN `_c1` END AS `_a2_1`
@@ -42,5 +42,5 @@ LEFT JOIN (SELECT `_a2_0` AS `_s2_0`, `_a2_1` AS `_s2_1` FROM (SELECT *,
         CAST(`s3` AS STRING) AS `_c3`,
         CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`
-      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3` WHERE `_u2` LIMIT 1) AS `_sh2` ON TRUE
+      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_sh2_b` WHERE (`_u2`) AND `_nd` >= 0 LIMIT 1) AS `_sh2` ON TRUE
 GROUP BY `_k0` GROUPING SETS ((`_k0`), ())

@@ -39,7 +39,7 @@ FROM (SELECT *,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
             CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
-LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2`, `_a0_3` AS `_s0_3`, `_a0_4` AS `_s0_4` FROM (SELECT *,
+LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2`, `_a0_3` AS `_s0_3`, `_a0_4` AS `_s0_4` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u0` THEN `_c0` END AS `_a0_1`,
     CASE WHEN `_u0` THEN `_c2` END AS `_a0_2`,
     CASE WHEN `_u0` THEN `_e1` END AS `_a0_3`,
@@ -56,5 +56,5 @@ LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2`, `_a0_3` AS `_s0_3`, `_
             CAST(`s3` AS STRING) AS `_c3`,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
             CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`
-          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5` WHERE `_u0` LIMIT 1) AS `_sh0` ON TRUE
+          FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_sh0_b` WHERE (`_u0`) AND `_nd` >= 0 LIMIT 1) AS `_sh0` ON TRUE
 GROUP BY `_k0`

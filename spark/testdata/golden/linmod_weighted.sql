@@ -25,7 +25,7 @@ FROM (SELECT *,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`,
         CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`
       FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`
-LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2` FROM (SELECT *,
+LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u0` THEN `_c0` END AS `_a0_1`,
     CASE WHEN `_u0` THEN `_c1` END AS `_a0_2`,
     CASE WHEN `_u0` THEN `_c6` END AS `_w0`,
@@ -37,4 +37,4 @@ LEFT JOIN (SELECT `_a0_1` AS `_s0_1`, `_a0_2` AS `_s0_2` FROM (SELECT *,
         CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`,
         CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`
-      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3` WHERE `_u0` LIMIT 1) AS `_sh0` ON TRUE
+      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_sh0_b` WHERE (`_u0`) AND `_nd` >= 0 LIMIT 1) AS `_sh0` ON TRUE

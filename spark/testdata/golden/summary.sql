@@ -95,7 +95,7 @@ FROM (SELECT *,
         CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`,
         CASE WHEN abs(`s9`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s9` AS DOUBLE) END AS `_c9`
       FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`
-LEFT JOIN (SELECT `_a7_0` AS `_s7_0` FROM (SELECT *,
+LEFT JOIN (SELECT `_a7_0` AS `_s7_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CAST(floor(CASE WHEN abs(`_e0`) < CAST('Infinity' AS DOUBLE) THEN `_e0` END) AS BIGINT) AS `_k2`,
     CASE WHEN `_u2` THEN `_c0` END AS `_a2_0`,
     CASE WHEN `_u3` THEN `_c0` END AS `_a3_0`,
@@ -137,8 +137,8 @@ LEFT JOIN (SELECT `_a7_0` AS `_s7_0` FROM (SELECT *,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`,
         CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`,
         CASE WHEN abs(`s9`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s9` AS DOUBLE) END AS `_c9`
-      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3` WHERE `_u7` LIMIT 1) AS `_sh7` ON TRUE
-LEFT JOIN (SELECT `_a11_0` AS `_s11_0` FROM (SELECT *,
+      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_sh7_b` WHERE (`_u7`) AND `_nd` >= 0 LIMIT 1) AS `_sh7` ON TRUE
+LEFT JOIN (SELECT `_a11_0` AS `_s11_0` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CAST(floor(CASE WHEN abs(`_e0`) < CAST('Infinity' AS DOUBLE) THEN `_e0` END) AS BIGINT) AS `_k2`,
     CASE WHEN `_u2` THEN `_c0` END AS `_a2_0`,
     CASE WHEN `_u3` THEN `_c0` END AS `_a3_0`,
@@ -180,8 +180,8 @@ LEFT JOIN (SELECT `_a11_0` AS `_s11_0` FROM (SELECT *,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`,
         CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`,
         CASE WHEN abs(`s9`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s9` AS DOUBLE) END AS `_c9`
-      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3` WHERE `_u11` LIMIT 1) AS `_sh11` ON TRUE
-LEFT JOIN (SELECT `_a12_1` AS `_s12_1`, `_a12_2` AS `_s12_2` FROM (SELECT *,
+      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_sh11_b` WHERE (`_u11`) AND `_nd` >= 0 LIMIT 1) AS `_sh11` ON TRUE
+LEFT JOIN (SELECT `_a12_1` AS `_s12_1`, `_a12_2` AS `_s12_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CAST(floor(CASE WHEN abs(`_e0`) < CAST('Infinity' AS DOUBLE) THEN `_e0` END) AS BIGINT) AS `_k2`,
     CASE WHEN `_u2` THEN `_c0` END AS `_a2_0`,
     CASE WHEN `_u3` THEN `_c0` END AS `_a3_0`,
@@ -223,5 +223,5 @@ LEFT JOIN (SELECT `_a12_1` AS `_s12_1`, `_a12_2` AS `_s12_2` FROM (SELECT *,
         CASE WHEN abs(`s1`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s1` AS DOUBLE) END AS `_c1`,
         CASE WHEN abs(`s8`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s8` AS DOUBLE) END AS `_c8`,
         CASE WHEN abs(`s9`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s9` AS DOUBLE) END AS `_c9`
-      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3` WHERE `_u12` LIMIT 1) AS `_sh12` ON TRUE
+      FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_sh12_b` WHERE (`_u12`) AND `_nd` >= 0 LIMIT 1) AS `_sh12` ON TRUE
 GROUP BY `_k0`, `_k1`, `_k2` GROUPING SETS ((`_k0`, `_k1`), (`_k0`), (`_k2`), ())

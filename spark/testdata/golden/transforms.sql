@@ -58,7 +58,7 @@ FROM (SELECT *,
                     CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
                     CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`
                   FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_l6`) AS `_l7`) AS `_l8`) AS `_l9`
-LEFT JOIN (SELECT `_a2_1` AS `_s2_1`, `_a2_2` AS `_s2_2` FROM (SELECT *,
+LEFT JOIN (SELECT `_a2_1` AS `_s2_1`, `_a2_2` AS `_s2_2` FROM (SELECT *, spark_partition_id() AS `_nd` FROM (SELECT *,
     CASE WHEN `_u0` THEN `_e5` END AS `_a0_0`,
     CASE WHEN `_u2` THEN `_e3` END AS `_a2_1`,
     CASE WHEN `_u2` THEN `_e5` END AS `_a2_2`,
@@ -94,5 +94,5 @@ LEFT JOIN (SELECT `_a2_1` AS `_s2_1`, `_a2_2` AS `_s2_2` FROM (SELECT *,
                     CAST(`s3` AS STRING) AS `_c3`,
                     CASE WHEN abs(`s11`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s11` AS DOUBLE) END AS `_c11`,
                     CASE WHEN abs(`s6`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s6` AS DOUBLE) END AS `_c6`
-                  FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_l6`) AS `_l7`) AS `_l8`) AS `_l9` WHERE `_u2` LIMIT 1) AS `_sh2` ON TRUE
+                  FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`) AS `_l6`) AS `_l7`) AS `_l8`) AS `_l9`) AS `_sh2_b` WHERE (`_u2`) AND `_nd` >= 0 LIMIT 1) AS `_sh2` ON TRUE
 GROUP BY `_k0`, `_k1` GROUPING SETS ((`_k0`), (`_k1`), ())
