@@ -28,20 +28,24 @@ type glmSparkCase struct {
 
 func TestSparkGlmAgreesWithLocal(t *testing.T) {
 	sc := sparkContext(t)
-	// Each case runs on one format, both formats covered: every pass of an
-	// IRLS fit costs Spark seconds of planning whatever the data size (see
-	// the README's limitations), so the cases are few and chosen to cover
-	// a factor response, frequency and probability weights, an offset with
-	// its own null-model IRLS, and a non-canonical link.
+	// Each case runs on one format, both formats covered (a fit is several
+	// Spark queries).
 	type fmtCase struct {
 		parquet bool
 		glmSparkCase
 	}
+	zero := 0.0
 	cases := []fmtCase{
 		{false, glmSparkCase{name: "logit", formula: "yb ~ x1 + x2 + g", family: "logit"}},
 		{true, glmSparkCase{name: "logit-factor-response-fweights", formula: "yf ~ x1 + g:h", family: "logit", dropFirst: true, weights: "fw", wt: algorithms.FWeights}},
+		{true, glmSparkCase{name: "probit", formula: "yb ~ x1 + h", family: "binomial", link: "probit"}},
+		{false, glmSparkCase{name: "binomial-proportion", formula: "yp ~ x1 + g", family: "binomial", weights: "n", wt: algorithms.PWeights}},
 		{false, glmSparkCase{name: "poisson-offset", formula: "yc ~ x1 + x2 + g + offset(log(ex))", family: "poisson"}},
+		{true, glmSparkCase{name: "quasipoisson-offset-option", formula: "yc ~ x1 + h", family: "quasipoisson", offset: "log(ex)"}},
 		{true, glmSparkCase{name: "gamma-log-pweights", formula: "yg ~ x1 + g", family: "Gamma", link: "log", weights: "w", wt: algorithms.PWeights}},
+		{false, glmSparkCase{name: "invgauss", formula: "yig ~ x1 + x2", family: "inverse.gaussian", link: "log"}},
+		{true, glmSparkCase{name: "tweedie", formula: "yt ~ x1 + g", family: "tweedie", varPower: 1.5, linkPower: &zero}},
+		{false, glmSparkCase{name: "gaussian-collinear", formula: "yg ~ x1 + x2 + xc", family: "gaussian"}},
 	}
 	csvPath := filepath.Join("..", "testdata/data/glm1.csv")
 	pq := csvToParquet(t, csvPath)
