@@ -355,14 +355,6 @@ func newFamily(name, link string, varPower float64, linkPower *float64) (*glmFam
 	return fam, nil
 }
 
-// describe names the family and link as R prints them.
-func (f *glmFamily) describe() string {
-	if f.name == "Tweedie" {
-		return fmt.Sprintf("Tweedie(var.power = %s, link.power = %s)", formatPower(f.varPower), formatPower(f.linkPower))
-	}
-	return fmt.Sprintf("%s(link = %q)", f.name, f.link.name)
-}
-
 // muInRange says whether the link's inverse always gives a μ the family
 // accepts (R's validmu is then always TRUE and need not be tested): the
 // clamped binomial links, and the log link of the positive families.

@@ -313,7 +313,6 @@ type glmPass struct {
 	yBadMin                 compute.Handle[*compute.ExtremeValue]
 	nullDev                 compute.Handle[*compute.SumValue]
 	null0W, null0WZ, null0D compute.Handle[*compute.SumValue]
-	null0Bad                compute.Handle[*compute.SumValue]
 	start, hasNullDev       bool
 }
 
@@ -408,7 +407,10 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 		} else {
 			eta0 = add(lit(*b0), compute.Col{Name: ".rx_off"})
 		}
-		ts = append(ts, it.stepTransforms(".rx0_", eta0, it.ok)...)
+		// The null model's step without its validity column (the last),
+		// which no aggregate reads.
+		nt := it.stepTransforms(".rx0_", eta0, it.ok)
+		ts = append(ts, nt[:len(nt)-1]...)
 	}
 	c := func(n string) compute.Expr { return compute.Col{Name: n} }
 	eta = c(".rx_eta")
@@ -425,7 +427,6 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 	response, weight := c(".rx_z"), it.fwTimes(c(".rx_w"))
 	if coef == nil && linear {
 		// Least squares of g(mustart) − offset with the prior weights.
-		response = c(".rx_z")
 		ts = append(ts, compute.Transform{Name: ".rx_lin", Expr: ifelse(isNA(eta), compute.Null{}, it.fwTimes(wt))})
 		response = sub(eta, func() compute.Expr {
 			if it.off != nil {
@@ -487,7 +488,6 @@ func (it *irls) newPass(coef []float64, aliased []bool, linear bool, b0 *float64
 		gp.null0W = b.Sum(c(".rx0_w"), fw)
 		gp.null0WZ = b.Sum(c(".rx0_z"), it.fwTimes(c(".rx0_w")))
 		gp.null0D = b.Sum(c(".rx0_dev"), fw)
-		gp.null0Bad = b.Sum(c(".rx0_bad"), nil)
 	}
 	return gp, nil
 }
@@ -505,8 +505,6 @@ type passTotals struct {
 	yBadMin                 float64
 	nullDev                 float64
 	null0W, null0WZ, null0D float64
-	null0Bad                float64
-	hasYBadMin              bool
 }
 
 func (it *irls) totals(gp *glmPass, agg *compute.Aggregates) passTotals {
@@ -549,7 +547,6 @@ func (it *irls) totals(gp *glmPass, agg *compute.Aggregates) passTotals {
 				t.yBad += gp.yBad.Value(g).Sum
 				if v := gp.yBadMin.Value(g); v.N > 0 {
 					t.yBadMin = math.Min(t.yBadMin, v.V)
-					t.hasYBadMin = true
 				}
 			}
 		}
@@ -560,7 +557,6 @@ func (it *irls) totals(gp *glmPass, agg *compute.Aggregates) passTotals {
 			t.null0W += gp.null0W.Value(g).Sum
 			t.null0WZ += gp.null0WZ.Value(g).Sum
 			t.null0D += gp.null0D.Value(g).Sum
-			t.null0Bad += gp.null0Bad.Value(g).Sum
 		}
 	}
 	return t
