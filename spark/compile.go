@@ -117,6 +117,10 @@ type compiler struct {
 	// shifts are the one-row relations joined to the data that give SSCP
 	// aggregates their centring constants.
 	shifts []shiftJoin
+	// defined maps the SQL of each unnamed definition to its reference, so
+	// that an expression met twice (the same guard, the same weight times
+	// the response, ...) is computed once: the SQL is deterministic.
+	defined map[string]val
 }
 
 // shiftJoin is a one-row relation of centring constants: the values of the
@@ -129,19 +133,27 @@ type shiftJoin struct {
 }
 
 func newCompiler(src *sourceView) *compiler {
-	return &compiler{src: src, env: map[string]val{}, srcLoaded: map[int]val{}}
+	return &compiler{src: src, env: map[string]val{}, srcLoaded: map[int]val{}, defined: map[string]val{}}
 }
 
 // define materialises sql as a new column named name (a fresh name when
 // empty) and returns a reference to it.
 func (c *compiler) define(name string, v val) val {
-	if name == "" {
+	anonymous := name == ""
+	if anonymous {
+		if d, ok := c.defined[v.sql]; ok && d.t == v.t {
+			return d
+		}
 		name = "_e" + strconv.Itoa(c.n)
 		c.n++
 	}
 	layer := v.layer + 1
 	c.defs = append(c.defs, def{name: name, sql: v.sql, layer: layer})
-	return val{sql: quoteIdent(name), t: v.t, layer: layer, atom: true}
+	ref := val{sql: quoteIdent(name), t: v.t, layer: layer, atom: true}
+	if anonymous {
+		c.defined[v.sql] = ref
+	}
+	return ref
 }
 
 // atom returns v as an atom, materialising it when needed.

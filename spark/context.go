@@ -85,6 +85,7 @@ type config struct {
 	stagingDir     string
 	localFiles     bool
 	dialOptions    []grpc.DialOption
+	cacheParquet   bool
 }
 
 // HDFSOptions say how to reach HDFS, where input files live and where local
@@ -154,6 +155,16 @@ func WithSessionConfig(conf map[string]string) Option {
 			c.sessionConf[k] = v
 		}
 	}
+}
+
+// WithParquetCache makes prepared Parquet sources honour
+// [compute.CacheForPasses] too. By default only sources whose every pass
+// would parse text or recompute a query (CSV, SQL queries, catalog tables)
+// are cached: a Parquet file is already columnar and compressed, and on the
+// compose cluster filling the cache cost more than the later passes saved
+// (docs/performance.md).
+func WithParquetCache(on bool) Option {
+	return func(c *config) { c.cacheParquet = on }
 }
 
 // WithHDFS sets how HDFS is reached.
@@ -283,6 +294,8 @@ func New(ctx context.Context, remote string, opts ...Option) (*Context, error) {
 		// pass reads, as the local context does (with pruning, Spark only
 		// splits the columns it needs).
 		"spark.sql.csv.parser.columnPruning.enabled": "false",
+		"spark.sql.codegen.maxFields": "10000",
+		"spark.sql.codegen.hugeMethodLimit": "8000",
 	}
 	for k, v := range cfg.sessionConf {
 		conf[k] = v

@@ -4,6 +4,7 @@ package spark
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func cached(t *testing.T, c *Context, view string) bool {
 // command, no query), its passes are one query each and give the reference
 // results, and Close uncaches the view.
 func TestIntegrationPrepareCache(t *testing.T) {
-	c := newTestContext(t)
+	c := newTestContext(t, WithParquetCache(true))
 	ctx := context.Background()
 	tbl := computetest.Random(23, 1500)
 	src := parquetSource(t, tbl, 300)
@@ -107,7 +108,7 @@ func TestIntegrationPrepareCache(t *testing.T) {
 // uses a fresh one), and sources sharing a view share its cache until the
 // last Close.
 func TestIntegrationPrepareCacheCancelledAndShared(t *testing.T) {
-	c := newTestContext(t)
+	c := newTestContext(t, WithParquetCache(true))
 	tbl := computetest.Random(29, 400)
 	src := compute.Query(tbl.ValuesSQL())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -148,5 +149,37 @@ func TestIntegrationPrepareCacheCancelledAndShared(t *testing.T) {
 	}
 	if st := c.Stats(); st.Uncaches != 1 {
 		t.Errorf("%d UNCACHE commands, want 1", st.Uncaches)
+	}
+}
+
+// Without WithParquetCache, a Parquet source prepared with CacheForPasses is
+// not cached (no command; its passes read the files), and a CSV source is.
+func TestIntegrationPrepareCachePolicy(t *testing.T) {
+	c := newTestContext(t)
+	ctx := context.Background()
+	tbl := computetest.Random(29, 400)
+	csvPath := filepath.Join(fileSourceDir(t), "policy.csv")
+	if err := tbl.WriteCSV(csvPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		src    compute.DataSource
+		caches int64
+	}{
+		{"parquet", parquetSource(t, tbl, 100), 0},
+		{"csv", compute.CSV(csvPath), 1},
+	} {
+		before := c.Stats()
+		ps, err := compute.Prepare(ctx, c, tc.src, compute.CacheForPasses())
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := c.Stats().Caches - before.Caches; got != tc.caches {
+			t.Errorf("%s: %d CACHE commands, want %d", tc.name, got, tc.caches)
+		}
+		if err := ps.Close(); err != nil {
+			t.Errorf("%s: close: %v", tc.name, err)
+		}
 	}
 }

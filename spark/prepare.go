@@ -20,8 +20,9 @@ var _ compute.Preparer = (*Context)(nil)
 // that view and schema and sends one query; nothing is listed, sniffed or
 // registered again, even after Forget.
 //
-// With opts.Cache (compute.CacheForPasses), the view is cached in Spark's
-// memory for the lifetime of the result: CACHE LAZY TABLE is sent here
+// With opts.Cache (compute.CacheForPasses), the view of a CSV file, a query
+// or a table — of a Parquet source only with [WithParquetCache] — is cached
+// in Spark's memory for the lifetime of the result: CACHE LAZY TABLE is sent here
 // (one command, no job: the first pass fills the cache as it reads the
 // source, so every pass still runs one query) and UNCACHE TABLE IF EXISTS
 // by Close. Sources prepared with the Cache option over the same view
@@ -35,7 +36,7 @@ func (c *Context) Prepare(ctx context.Context, src compute.DataSource, opts comp
 		return nil, err
 	}
 	p := &prepared{c: c, src: src, sv: sv}
-	if opts.Cache {
+	if opts.Cache && (c.cfg.cacheParquet || src.ResolveFormat() != compute.FormatParquet) {
 		if err := c.cacheView(ctx, sv.View); err != nil {
 			return nil, err
 		}

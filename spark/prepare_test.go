@@ -79,7 +79,7 @@ func TestPrepareReusesRegistration(t *testing.T) {
 // Close (a released session dropped the view and its cache).
 func TestPrepareCacheShared(t *testing.T) {
 	ctx := context.Background()
-	src := compute.Parquet("hdfs:///data/flights")
+	src := compute.CSV("hdfs:///data/flights.csv")
 	schema := &compute.Schema{Fields: []compute.Field{{Name: "x", Type: compute.Numeric}}}
 	sv := &sourceView{View: "rxspark_src_test_2", Schema: schema, Cols: []sourceCol{{Field: schema.Fields[0], Col: "s0", Expr: "{col}"}}}
 	c := registeredContext(src, sv)

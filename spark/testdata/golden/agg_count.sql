@@ -15,19 +15,18 @@ SELECT `_k0` AS `_r0`,
   sum(`_w5`) AS `_r13`
 FROM (SELECT *,
     CASE WHEN `_u4` THEN `_e0` END AS `_w4`,
-    CASE WHEN `_u5` THEN `_e1` END AS `_w5`
+    CASE WHEN `_u5` THEN `_e0` END AS `_w5`
   FROM (SELECT *,
       CASE WHEN `_u2` THEN `_c6` END AS `_w2`,
       CASE WHEN `_u3` THEN `_c6` END AS `_w3`,
       coalesce(`_f` AND `_e0` > 0D, FALSE) AS `_u4`,
-      coalesce(`_f` AND `_e1` > 0D AND `_c5`, FALSE) AS `_u5`
+      coalesce(`_f` AND `_e0` > 0D AND `_c5`, FALSE) AS `_u5`
     FROM (SELECT *,
         `_c3` AS `_k0`,
         coalesce(`_f` AND `_c5`, FALSE) AS `_u1`,
         coalesce(`_f` AND `_c6` > 0D, FALSE) AS `_u2`,
         coalesce(`_f` AND `_c6` > 0D AND `_c5`, FALSE) AS `_u3`,
-        CASE WHEN `_c11` IS NULL OR 1000D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, 1000D) END AS `_e0`,
-        CASE WHEN `_c11` IS NULL OR 1000D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, 1000D) END AS `_e1`
+        CASE WHEN `_c11` IS NULL OR 1000D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, 1000D) END AS `_e0`
       FROM (SELECT TRUE AS `_f`,
           CAST(`s3` AS STRING) AS `_c3`,
           `s5` AS `_c5`,

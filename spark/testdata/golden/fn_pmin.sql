@@ -24,16 +24,16 @@ FROM (SELECT *,
       CASE WHEN `_u0` THEN `_e0` END AS `_a0_0`,
       CASE WHEN `_u1` THEN `_e1` END AS `_a1_0`,
       coalesce(`_f` AND `_e3` IS NOT NULL, FALSE) AS `_u3`,
-      CASE WHEN `_u6` THEN `_e6` END AS `_a6_0`
+      CASE WHEN `_u6` THEN `_e5` END AS `_a6_0`
     FROM (SELECT *,
         coalesce(`_f` AND `_e0` IS NOT NULL, FALSE) AS `_u0`,
         coalesce(`_f` AND `_e1` IS NOT NULL, FALSE) AS `_u1`,
         CASE WHEN `_u2` THEN `_c11` END AS `_a2_0`,
         CASE WHEN `_c11` IS NULL OR `_e2` IS NULL OR 1D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, `_e2`, 1D) END AS `_e3`,
         CASE WHEN `_u4` THEN `_e4` END AS `_a4_0`,
-        CASE WHEN `_u5` THEN `_e5` END AS `_a5_0`,
-        coalesce(`_f` AND `_e6` IS NOT NULL, FALSE) AS `_u6`,
-        CASE WHEN `_u7` THEN `_e7` END AS `_a7_0`
+        CASE WHEN `_u5` THEN `_e4` END AS `_a5_0`,
+        coalesce(`_f` AND `_e5` IS NOT NULL, FALSE) AS `_u6`,
+        CASE WHEN `_u7` THEN `_e6` END AS `_a7_0`
       FROM (SELECT *,
           CAST(floor(`_c10`) AS BIGINT) AS `_k0`,
           CASE WHEN `_c0` IS NULL OR `_c1` IS NULL OR `_c2` IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c0`, `_c1`, `_c2`) END AS `_e0`,
@@ -41,9 +41,9 @@ FROM (SELECT *,
           coalesce(`_f` AND `_c11` IS NOT NULL, FALSE) AS `_u2`,
           CAST(`_c5` AS DOUBLE) AS `_e2`,
           coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u4`,
-          coalesce(`_f` AND `_e5` IS NOT NULL, FALSE) AS `_u5`,
-          CASE WHEN `_c11` IS NULL OR 0D IS NULL OR `_c12` IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, 0D, `_c12`) END AS `_e6`,
-          coalesce(`_f` AND `_e7` IS NOT NULL, FALSE) AS `_u7`
+          coalesce(`_f` AND `_e4` IS NOT NULL, FALSE) AS `_u5`,
+          CASE WHEN `_c11` IS NULL OR 0D IS NULL OR `_c12` IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(`_c11`, 0D, `_c12`) END AS `_e5`,
+          coalesce(`_f` AND `_e6` IS NOT NULL, FALSE) AS `_u7`
         FROM (SELECT TRUE AS `_f`,
             CAST(`s10` AS DOUBLE) AS `_c10`,
             CASE WHEN abs(`s0`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s0` AS DOUBLE) END AS `_c0`,
@@ -53,7 +53,6 @@ FROM (SELECT *,
             CASE WHEN abs(`s12`) < CAST('Infinity' AS DOUBLE) THEN CAST(`s12` AS DOUBLE) END AS `_c12`,
             `s5` AS `_c5`,
             CASE WHEN CAST(NULL AS DOUBLE) IS NULL OR 1D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(CAST(NULL AS DOUBLE), 1D) END AS `_e4`,
-            CASE WHEN CAST(NULL AS DOUBLE) IS NULL OR 1D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(CAST(NULL AS DOUBLE), 1D) END AS `_e5`,
-            CASE WHEN 1D IS NULL OR 2D IS NULL OR 3D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(1D, 2D, 3D) END AS `_e7`
+            CASE WHEN 1D IS NULL OR 2D IS NULL OR 3D IS NULL THEN CAST(NULL AS DOUBLE) ELSE least(1D, 2D, 3D) END AS `_e6`
           FROM `rxspark_src_test`) AS `_l1`) AS `_l2`) AS `_l3`) AS `_l4`) AS `_l5`
 GROUP BY `_k0`
