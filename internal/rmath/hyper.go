@@ -4,7 +4,7 @@ import "math"
 
 // sferrHalves holds stirlerr(n/2) for n = 0..30, from R's stirlerr.c.
 var sferrHalves = [31]float64{
-	0.0, // n = 0: not used
+	0.0,                           // n = 0: not used
 	0.1534264097200273452913848,   // 0.5
 	0.0810614667953272582196702,   // 1.0
 	0.0548141210519176538961390,   // 1.5
