@@ -354,7 +354,11 @@ func tabulate(ctx context.Context, op, formulaText string, src compute.DataSourc
 		return nil, tooManyCells(op, f.Text, float64(len(t.cells)), maxCells)
 	}
 	if t.valid == 0 {
-		return nil, fmt.Errorf("%s %s: no rows to tabulate (%d read, %d selected, all with a missing dimension%s)", op, f.Text, t.rows, selected, map[bool]string{true: ", response or weight", false: ""}[f.Response != nil || fw])
+		what := "dimension"
+		if f.Response != nil || fw {
+			what = "dimension, response or weight"
+		}
+		return nil, fmt.Errorf("%s %s: no rows to tabulate (%d read, %d selected, all with a missing %s)", op, f.Text, t.rows, selected, what)
 	}
 	sort.Slice(t.cells, func(i, j int) bool {
 		a, b := t.cells[i].codes, t.cells[j].codes

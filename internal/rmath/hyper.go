@@ -185,9 +185,13 @@ func Dhyper(x, r, b, n float64, logP bool) float64 {
 //
 // It is what R's fisher.test conditions on (its dnhyper, mnhyper and
 // pnhyper). Build it with NewNCHypergeometric.
+//
+// Its methods are not safe for concurrent use (Mean and CDF share a
+// scratch buffer).
 type NCHypergeometric struct {
-	Lo, Hi int
-	logdc  []float64 // log dhyper over Lo..Hi
+	Lo, Hi  int
+	logdc   []float64 // log dhyper over Lo..Hi
+	scratch []float64
 }
 
 // NewNCHypergeometric returns the distribution for the margins m, n, k (see
@@ -205,22 +209,42 @@ func NewNCHypergeometric(m, n, k int) *NCHypergeometric {
 // Density returns P(X = x) for every x of the support Lo..Hi, for odds ratio
 // psi (0 < psi < ∞), normalised as R's dnhyper: exp(d - max d) / Σ.
 func (d *NCHypergeometric) Density(psi float64) []float64 {
-	out := make([]float64, len(d.logdc))
+	return d.density(psi, make([]float64, len(d.logdc)))
+}
+
+// density writes the density for psi into out (of the support's length).
+func (d *NCHypergeometric) density(psi float64, out []float64) []float64 {
 	lp := math.Log(psi)
 	mx := math.Inf(-1)
 	for i, l := range d.logdc {
 		out[i] = l + lp*float64(d.Lo+i)
 		mx = max(mx, out[i])
 	}
+	// exp underflows to exactly 0 below about -745.13; skipping those
+	// terms gives the same sums and spares most of the exp calls of a large
+	// table, whose probability is concentrated on a small part of the
+	// support.
 	var s float64
 	for i := range out {
-		out[i] = math.Exp(out[i] - mx)
+		if d := out[i] - mx; d > -746 {
+			out[i] = math.Exp(d)
+		} else {
+			out[i] = 0
+		}
 		s += out[i]
 	}
 	for i := range out {
 		out[i] /= s
 	}
 	return out
+}
+
+// buf is the density for psi in the scratch buffer.
+func (d *NCHypergeometric) buf(psi float64) []float64 {
+	if len(d.scratch) != len(d.logdc) {
+		d.scratch = make([]float64, len(d.logdc))
+	}
+	return d.density(psi, d.scratch)
 }
 
 // Mean returns E[X] for odds ratio psi (R's mnhyper): Lo for psi = 0, Hi for
@@ -233,7 +257,7 @@ func (d *NCHypergeometric) Mean(psi float64) float64 {
 		return float64(d.Hi)
 	}
 	var s float64
-	for i, p := range d.Density(psi) {
+	for i, p := range d.buf(psi) {
 		s += float64(d.Lo+i) * p
 	}
 	return s
@@ -255,7 +279,7 @@ func (d *NCHypergeometric) CDF(q int, psi float64, upper bool) float64 {
 		return 0
 	}
 	var s float64
-	for i, p := range d.Density(psi) {
+	for i, p := range d.buf(psi) {
 		x := d.Lo + i
 		if (upper && x >= q) || (!upper && x <= q) {
 			s += p
