@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rxspark/rxspark/algorithms/formula"
 	compute "github.com/rxspark/rxspark/context"
 	"github.com/rxspark/rxspark/internal/rmath"
 )
@@ -229,17 +230,22 @@ func tabulate(ctx context.Context, op, formulaText string, src compute.DataSourc
 	case len(f.Terms) != 1:
 		return nil, fmt.Errorf("%s %s: want one interaction of factors such as a:b or a:b:c (joined by ':', not '+')", op, f.Text)
 	}
-	term := f.Terms[0]
-	for _, v := range term.Vars {
+	term := formula.Term{Label: f.Terms[0].Label}
+	for _, v := range f.Terms[0].Vars {
 		vt, err := compute.Check(v.Expr, schema)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", op, f.Text, err)
 		}
-		if v.Bin == nil && vt != compute.Factor {
+		switch {
+		case v.Bin == nil && vt == compute.Logical:
+			// A logical is a factor with levels FALSE and TRUE, as in R.
+			v.Expr = compute.Call{Fn: "ifelse", Args: []compute.Expr{v.Expr, compute.Str{Value: "TRUE"}, compute.Str{Value: "FALSE"}}}
+		case v.Bin == nil && vt != compute.Factor:
 			return nil, fmt.Errorf("%s %s: %s is %s, and a dimension must be a factor; use F(%s) to make one level per integer", op, f.Text, v.Label, vt, v.Label)
 		}
+		term.Vars = append(term.Vars, v)
 	}
-	ts, err := classifyTerms(f.Terms, schema)
+	ts, err := classifyTerms([]formula.Term{term}, schema)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", op, f.Text, err)
 	}
@@ -409,7 +415,7 @@ func (t *tabulation) offset(codes []int) int {
 // a and b; `~ a:b:c` gives one a × b table per level of c (per combination
 // of levels of the dimensions after the second); `y ~ a:b` adds the sums
 // Σ w·y (and with Means the means) of y per cell. Dimensions are factors,
-// or numerics binned with F(). Every level of a factor is a row or column,
+// logicals (levels FALSE and TRUE), or numerics binned with F(). Every level of a factor is a row or column,
 // also when its cells are empty. A row with a missing dimension (or
 // response) is in no cell, as in R's xtabs, and is counted as missing.
 //

@@ -34,6 +34,7 @@ func TestSparkCrossTabsAgreesWithLocal(t *testing.T) {
 		{"2x2-fweights", "~ e:f", false, algorithms.Options{Weights: "fw"}},
 		{"2x2-strata", "~ e:f:c", true, algorithms.Options{}},
 		{"binned-selection", "y ~ F(k):a", true, algorithms.Options{RowSelection: "fw > 1", Transforms: []string{"k = k * 1.5"}}},
+		{"logical", "~ a:lt", false, algorithms.Options{Transforms: []string{"lt = y > 10"}}},
 	}
 	for _, c := range cases {
 		src := compute.CSV(csvPath)

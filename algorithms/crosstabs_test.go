@@ -3,6 +3,7 @@ package algorithms_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,30 @@ func TestCrossTabsJSON(t *testing.T) {
 		if !strings.Contains(out, k) {
 			t.Errorf("text output lacks %q:\n%s", k, out)
 		}
+	}
+}
+
+// A logical dimension is a factor with levels FALSE and TRUE (NA stays
+// missing), as in R's xtabs.
+func TestCrossTabsLogical(t *testing.T) {
+	ctx := context.Background()
+	src := compute.CSV(tablesCSV)
+	o := algorithms.Options{Context: local.New(), Transforms: []string{"lt = y > 10", "lf = ifelse(y > 10, 'TRUE', 'FALSE')"}}
+	lg, err := algorithms.CrossTabs(ctx, "~ a:lt", src, &algorithms.CrossTabsOptions{Options: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := algorithms.CrossTabs(ctx, "~ a:lf", src, &algorithms.CrossTabsOptions{Options: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// R: table(d$a, d$y > 10) and sum(is.na(d$a) | is.na(d$y)).
+	a, b := lg.Tables[0], fc.Tables[0]
+	if fmt.Sprint(a.Counts) != "[[130 145] [33 139] [56 51]]" {
+		t.Errorf("counts %v, R [[130 145] [33 139] [56 51]]", a.Counts)
+	}
+	if strings.Join(a.ColLevels, ",") != "FALSE,TRUE" || fmt.Sprint(a.Counts) != fmt.Sprint(b.Counts) || lg.MissingObs != fc.MissingObs || lg.MissingObs != 46 {
+		t.Errorf("logical: %v %v missing %d; factor: %v %v missing %d", a.ColLevels, a.Counts, lg.MissingObs, b.ColLevels, b.Counts, fc.MissingObs)
 	}
 }
 

@@ -22,6 +22,7 @@ func newCrossTabsCmd(g *globalFlags) *cobra.Command {
   ~ a:b:c      one a x b table per level of c (per combination of the rest)
   y ~ a:b      also the sum of y per cell (--means: and the mean)
   ~ F(x):a     a numeric binned into one level per integer
+  ~ a:I(x > 0)  a logical (levels FALSE and TRUE)
 Every table is printed with row, column and total percentages and Pearson's
 chi-squared test of independence (as chisq.test(correct = FALSE)); a 2 x 2
 table also gets Fisher's exact test (as fisher.test) and the odds and risk
