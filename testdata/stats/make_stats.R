@@ -20,6 +20,9 @@ d$y[sample(n, 25)] <- NA
 d$z[sample(n, 10)] <- NA
 # tiny and huge magnitudes in the quantile column
 d$z[1:6] <- c(1e-300, -1e-300, 3e-8, 123456789.125, -0.5, 0)
+# dense values with ties: the second quantile pass is needed
+d$u <- round(runif(n, 100, 101), 3)
+d$u[sample(n, 30)] <- NA
 write.csv(d, "testdata/stats/stats1.csv", row.names = FALSE, na = "NA")
 d <- read.csv("testdata/stats/stats1.csv")
 
@@ -27,7 +30,7 @@ cc <- function(v) d[complete.cases(d[, v]), , drop = FALSE]
 covcor <- list()
 add_cov <- function(name, v, weights = NULL, wt = NULL, sel = NULL) {
   dd <- d
-  if (!is.null(sel)) dd <- dd[eval(parse(text = sel), dd), ]
+  if (!is.null(sel)) dd <- dd[which(with(dd, eval(parse(text = sel)))), ]
   cols <- c(v, weights)
   ok <- complete.cases(dd[, cols])
   m <- as.matrix(dd[ok, v])
@@ -52,7 +55,7 @@ add_cov <- function(name, v, weights = NULL, wt = NULL, sel = NULL) {
 add_cov("unweighted", c("x", "y", "k", "z"))
 add_cov("fweights", c("x", "y", "k", "z"), "w", "fweights")
 add_cov("pweights", c("x", "y", "k"), "pw", "pweights")
-add_cov("selection", c("x", "y"), sel = "d$g == 'a'")
+add_cov("selection", c("x", "y"), sel = "g == 'a'")
 # interaction and transform: ~ x + log(pw) + x:k
 d$logpw <- log(d$pw); d$xk <- d$x * d$k
 add_cov("terms", c("x", "logpw", "xk"))
@@ -61,7 +64,7 @@ probs <- c(0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1)
 qcases <- list()
 add_q <- function(name, expr, sel = NULL, probs. = probs) {
   dd <- d
-  if (!is.null(sel)) dd <- dd[eval(parse(text = sel), dd), ]
+  if (!is.null(sel)) dd <- dd[which(with(dd, eval(parse(text = sel)))), ]
   v <- eval(parse(text = expr), dd)
   qcases[[name]] <<- list(name = name, expr = expr, row_selection = sel, probs = I(probs.),
     values = I(unname(quantile(v, probs., type = 7, na.rm = TRUE))), valid_obs = sum(!is.na(v)), missing_obs = sum(is.na(v)))
@@ -70,8 +73,10 @@ add_q("x", "x")
 add_q("k_ties", "k", probs. = c(0, 0.1, 0.25, 0.3, 0.5, 0.62, 0.75, 1))
 add_q("z_wide", "z")
 add_q("expr", "x * 2 + k")
-add_q("selection", "y", sel = "dd$g == 'c'")
-add_q("single", "x", sel = "seq_len(nrow(dd)) == 7")
+add_q("selection", "y", sel = "g == 'c'")
+add_q("dense", "u")
+add_q("dense_selection", "u * 2 - 1", sel = "g != 'b' & k > 1")
+add_q("single", "x", sel = sprintf("x == %.4f", d$x[7]))
 
 hcases <- list()
 add_h <- function(name, var, breaks = NULL, bins = NULL, by = NULL) {
