@@ -37,7 +37,7 @@ func TestQuantileMatchesR(t *testing.T) {
 						t.Errorf("%v%%: %.17g (±%g), R %.17g", q.Prob*100, q.Value, q.MaxError, c.Values[i])
 					}
 				}
-				if (res.ValidObs != c.ValidObs || res.MissingObs != c.MissingObs) {
+				if res.ValidObs != c.ValidObs || res.MissingObs != c.MissingObs {
 					t.Errorf("valid %d missing %d, R %d %d", res.ValidObs, res.MissingObs, c.ValidObs, c.MissingObs)
 				}
 				if res.Passes < 1 || res.Passes > 2 {
