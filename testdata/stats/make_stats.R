@@ -80,9 +80,11 @@ add_q("single", "x", sel = sprintf("x == %.4f", d$x[7]))
 
 hcases <- list()
 add_h <- function(name, var, breaks = NULL, bins = NULL, by = NULL) {
+  # --bins: one set of equal-width breaks over the range of every panel
+  all <- d[[var]][!is.na(d[[var]])]
+  b <- if (!is.null(breaks)) breaks else seq(min(all), max(all), length.out = bins + 1)
   panel <- function(v) {
     v <- v[!is.na(v)]
-    b <- if (!is.null(breaks)) breaks else seq(min(v), max(v), length.out = bins + 1)
     h <- hist(v, breaks = b, plot = FALSE)
     list(breaks = I(h$breaks), counts = I(h$counts))
   }
@@ -97,6 +99,7 @@ add_h <- function(name, var, breaks = NULL, bins = NULL, by = NULL) {
 }
 add_h("x_bins10", "x", bins = 10)
 add_h("k_bins8", "k", bins = 8)        # integers on the breaks: right-closed
+add_h("u_bins50", "u", bins = 50)
 add_h("k_breaks", "k", breaks = c(1, 2, 3, 4, 5))
 add_h("x_breaks", "x", breaks = c(-40, -10, 0, 2.5, 10, 50))
 add_h("x_by_g", "x", bins = 7, by = "g")
