@@ -40,9 +40,11 @@ import (
 // width divided by MaxValues/(number of candidate bins)) is reported as
 // max_error.
 
-// quantileBits is M, the mantissa bits of a pass-1 bin: 2^10 bins per
-// binade, a relative bin width of about 1e-3.
-const quantileBits = 10
+// quantileBits is M, the mantissa bits of a pass-1 bin: 2^8 bins per
+// binade, a bin at most 2^-8 of its values wide. (More bits mean more
+// pass-1 groups, which the local context aggregates slowly; fewer, more
+// values read back in pass 2: at 4M rows 8 bits halved the time of 10.)
+const quantileBits = 8
 
 // DefaultMaxQuantileValues is the default of QuantileOptions.MaxValues.
 const DefaultMaxQuantileValues = 1 << 20

@@ -18,7 +18,7 @@ func newQuantileCmd(g *globalFlags) *cobra.Command {
 		Short: "Quantiles of a numeric expression (R's quantile type 7), at most two passes",
 		Long: `Quantiles of a numeric expression as R's quantile(x, probs, type = 7), missing
 values removed, in at most two passes and bounded memory: the first pass
-counts the values in fine bins (1/1024 of a binary order of magnitude), the
+counts the values in fine bins (1/256 of a binary order of magnitude), the
 second reads only the values in the bins that hold the order statistics. The
 result is exact unless those bins hold more than --max-values rows; then each
 quantile comes with an error bound (max_error) and the output says so.`,
