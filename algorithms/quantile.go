@@ -36,8 +36,9 @@ import (
 // are exact. If the candidate bins hold more rows than
 // QuantileOptions.MaxValues, the key is coarsened so that there are at most
 // that many groups; then a quantile may be approximate, and its error bound
-// (the width of the group holding the order statistic, at most the bin's
-// width divided by MaxValues/(number of candidate bins)) is reported as
+// (the spread of the group holding the order statistic; a group is at most
+// 4·w·c/MaxValues wide, w the bin's width ≤ 2^-M·|x| and c ≤ 2·len(probs)
+// the number of candidate bins) is reported as
 // max_error.
 
 // quantileBits is M, the mantissa bits of a pass-1 bin: 2^8 bins per
@@ -407,17 +408,17 @@ func (qp *quantilePlan) second(ctx context.Context, src compute.Prepared, sel *s
 	}
 	perBin := float64(limit) / float64(ncand)
 	b := compute.NewPassBuilder("quantile-values").Transforms(sel.transforms...)
-	var any compute.Expr
+	var inAny compute.Expr
 	for ti, t := range need {
 		cond := compute.Cond{Else: compute.Null{}}
 		sub := compute.Cond{Else: compute.Null{}}
 		for ci, i := range t.cands {
 			bn := t.bins[i]
 			in := t.inBin(i)
-			if any == nil {
-				any = in
+			if inAny == nil {
+				inAny = in
 			} else {
-				any = compute.Binary{Op: compute.Or, L: any, R: in}
+				inAny = compute.Binary{Op: compute.Or, L: inAny, R: in}
 			}
 			// base is the value of smaller magnitude: every value of the
 			// bin is a multiple of its ulp.
@@ -444,9 +445,9 @@ func (qp *quantilePlan) second(ctx context.Context, src compute.Prepared, sel *s
 		t.min2 = b.Min(t.expr)
 		t.max2 = b.Max(t.expr)
 	}
-	filter := any
+	filter := inAny
 	if sel.filter != nil {
-		filter = compute.Binary{Op: compute.And, L: sel.filter, R: any}
+		filter = compute.Binary{Op: compute.And, L: sel.filter, R: inAny}
 	}
 	b.Filter(filter)
 	count := b.Count(nil)

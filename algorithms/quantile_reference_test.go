@@ -77,9 +77,9 @@ func TestQuantileApproximateErrorBound(t *testing.T) {
 				if math.Abs(q.Value-c.Values[i]) > q.MaxError*(1+1e-12)+1e-12*math.Abs(c.Values[i]) {
 					t.Errorf("%s limit %d p %v: %.17g, R %.17g, error %g > bound %g", c.Name, limit, q.Prob, q.Value, c.Values[i], math.Abs(q.Value-c.Values[i]), q.MaxError)
 				}
-				// A bin is at most 2^-8 of its values wide (twice that bound
-				// for safety near zero); candidates ≤ 2 per prob.
-				if bound := math.Abs(c.Values[i]) * math.Ldexp(1, -7) * float64(2*len(c.Probs)) / float64(limit); q.MaxError > bound {
+				// The documented bound: 4·w·c/MaxValues, a bin's width w at most
+				// 2^-8 of its values, c ≤ 2 candidate bins per prob.
+				if bound := math.Abs(c.Values[i]) * 4 * math.Ldexp(1, -8) * float64(2*len(c.Probs)) / float64(limit); q.MaxError > bound {
 					t.Errorf("%s limit %d p %v: max_error %g > documented bound %g", c.Name, limit, q.Prob, q.MaxError, bound)
 				}
 				if q.MaxError > 0 {
