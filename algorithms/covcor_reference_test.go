@@ -46,6 +46,7 @@ type statsCases struct {
 		Formula string    `json:"formula"`
 		Bins    int       `json:"bins"`
 		Breaks  []float64 `json:"breaks"`
+		Weights string    `json:"weights"`
 		Panels  []struct {
 			Level  string    `json:"level"`
 			Breaks []float64 `json:"breaks"`

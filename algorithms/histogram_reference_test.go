@@ -26,6 +26,7 @@ func TestHistogramMatchesR(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", c.Name, ci), func(t *testing.T) {
 				o := &algorithms.HistogramOptions{Bins: c.Bins, Breaks: c.Breaks}
 				o.Context = cc
+				o.Weights = c.Weights
 				res, err := algorithms.Histogram(context.Background(), c.Formula, compute.CSV(statsData), o)
 				if err != nil {
 					t.Fatal(err)
@@ -51,7 +52,7 @@ func TestHistogramMatchesR(t *testing.T) {
 						total += x
 					}
 				}
-				if float64(res.ValidObs) != total {
+				if c.Weights == "" && float64(res.ValidObs) != total {
 					t.Errorf("valid_obs %d, R counted %v", res.ValidObs, total)
 				}
 			})
@@ -140,6 +141,25 @@ func TestHistogramBadInput(t *testing.T) {
 		_, err := algorithms.Histogram(context.Background(), c.formula, compute.CSV(statsData), &o)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %+v: error %v, want one mentioning %q", c.formula, c.o, err, c.want)
+		}
+	}
+}
+
+// A row whose panel level or value is missing is in no panel and is
+// counted as missing; a level with no value in range keeps empty counts.
+func TestHistogramMissingPanels(t *testing.T) {
+	p := writeFile(t, "h.csv", "x,g\n1,a\n2,\n3,b\nNA,a\n4,b\n2.5,c\n")
+	res, err := algorithms.Histogram(context.Background(), "~ x | g", compute.CSV(p), &algorithms.HistogramOptions{Breaks: []float64{0, 2, 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ValidObs != 4 || res.MissingObs != 2 || len(res.Panels) != 3 {
+		t.Fatalf("%+v", res)
+	}
+	want := map[string][]float64{"a": {1, 0}, "b": {0, 2}, "c": {0, 1}}
+	for _, pn := range res.Panels {
+		if fmt.Sprint(pn.Counts) != fmt.Sprint(want[pn.Level]) {
+			t.Errorf("panel %s: %v, want %v", pn.Level, pn.Counts, want[pn.Level])
 		}
 	}
 }

@@ -103,5 +103,11 @@ add_h("u_bins50", "u", bins = 50)
 add_h("k_breaks", "k", breaks = c(1, 2, 3, 4, 5))
 add_h("x_breaks", "x", breaks = c(-40, -10, 0, 2.5, 10, 50))
 add_h("x_by_g", "x", bins = 7, by = "g")
+# frequency weights: the sum of w per bin (hist has no weights; this is
+# hist of the data with each row repeated w times)
+d_rep <- d[rep(seq_len(nrow(d)), d$w), ]
+hw <- hist(d_rep$x[!is.na(d_rep$x)], breaks = c(-40, -10, 0, 2.5, 10, 50), plot = FALSE)
+hcases[["x_breaks_fweights"]] <- list(name = "x_breaks_fweights", formula = "~ x", weights = "w", bins = NULL,
+  breaks = I(c(-40, -10, 0, 2.5, 10, 50)), panels = list(list(breaks = I(hw$breaks), counts = I(hw$counts))))
 
 writeLines(to_json(list(covcor = unname(covcor), quantile = unname(qcases), histogram = unname(hcases))), "testdata/stats/cases.json")
