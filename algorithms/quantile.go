@@ -329,7 +329,7 @@ func (t *quantileTarget) read(gs compute.GroupSet, count compute.Handle[*compute
 		return
 	}
 	for _, bn := range t.bins {
-		if math.IsInf(bn.min, 0) || math.IsInf(bn.max, 0) || math.IsNaN(bn.min) {
+		if math.IsInf(bn.min, 0) || math.IsInf(bn.max, 0) || math.IsNaN(bn.min) || math.IsNaN(bn.max) {
 			t.err = fmt.Errorf("the values include infinities or NaN")
 			return
 		}
