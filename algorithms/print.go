@@ -157,6 +157,7 @@ func (r *SummaryResult) String() string {
 			t.rows = append(t.rows, []string{n.Name, num(n.Mean), num(n.StdDev), num(n.Min), num(n.Max), count(float64(n.ValidObs)), count(float64(n.MissingObs))})
 		}
 		b.WriteString(t.String())
+		b.WriteString(quartileTable(r.Numeric))
 	}
 	for _, g := range r.ByGroup {
 		fmt.Fprintf(&b, "\nStatistics by category (%d categories):\n\n", len(g.Groups))

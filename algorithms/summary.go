@@ -13,6 +13,10 @@ import (
 // SummaryOptions are the arguments of Summary.
 type SummaryOptions struct {
 	Options
+	// Quantiles adds the quartiles and the median of every numeric term
+	// (R's quantile type 7, exact unless the candidate values exceed
+	// DefaultMaxQuantileValues; see Quantile), with one more pass.
+	Quantiles bool
 }
 
 // NumericSummary holds the statistics of one numeric term.
@@ -29,6 +33,11 @@ type NumericSummary struct {
 	// the sums of the weights of those rows.
 	ValidObsWeighted   *float64 `json:"valid_obs_weighted,omitempty"`
 	MissingObsWeighted *float64 `json:"missing_obs_weighted,omitempty"`
+	// Q1, Median and Q3 are set with SummaryOptions.Quantiles (unweighted,
+	// as R's summary()).
+	Q1     *float64 `json:"q1,omitempty"`
+	Median *float64 `json:"median,omitempty"`
+	Q3     *float64 `json:"q3,omitempty"`
 }
 
 // LevelCount is the count of one factor level.
@@ -166,13 +175,34 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		moments[i] = b.Moments(v.expr, sel.weight)
 	}
 	countH := b.Count(sel.weight)
+	// With quantiles: the first quantile pass is this one (a bin key per
+	// numeric term), the second reads the values in the bins that need it.
+	var qp *quantilePlan
+	qtargets := map[int]*quantileTarget{}
+	if opts.Quantiles {
+		qp = &quantilePlan{}
+		for _, st := range ts.terms {
+			if len(st.factors) == 0 && st.part >= 0 && qtargets[st.part] == nil {
+				qtargets[st.part] = qp.add(numerics[st.part].label, numerics[st.part].expr, []float64{0.25, 0.5, 0.75})
+			}
+		}
+		qp.addFirst(b)
+	}
 	p := b.Pass()
 	agg, err := a.src.Run(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	passes := 1
+	if qp != nil {
+		extra, err := qp.finish(ctx, a.src, sel, p, agg)
+		if err != nil {
+			return nil, err
+		}
+		passes += extra
+	}
 	fw := sel.weight != nil && opts.WeightType == FWeights
-	res := &SummaryResult{Formula: f.Text, Numeric: []NumericSummary{}, Factors: []FactorSummary{}, Rows: agg.Rows, Data: src.String(), Context: cc.Name(), Passes: 1}
+	res := &SummaryResult{Formula: f.Text, Numeric: []NumericSummary{}, Factors: []FactorSummary{}, Rows: agg.Rows, Data: src.String(), Context: cc.Name(), Passes: passes}
 	if sel.weight != nil {
 		res.Weights, res.WeightType = opts.Weights, opts.WeightType.String()
 	}
@@ -219,7 +249,11 @@ func Summary(ctx context.Context, formulaText string, src compute.DataSource, op
 		gs := agg.Sets[set]
 		switch {
 		case len(st.factors) == 0:
-			res.Numeric = append(res.Numeric, stats(numerics[st.part].label, total, st.part))
+			ns := stats(numerics[st.part].label, total, st.part)
+			if qt := qtargets[st.part]; qt != nil && qt.err == nil {
+				ns.Q1, ns.Median, ns.Q3 = &qt.values[0].Value, &qt.values[1].Value, &qt.values[2].Value
+			}
+			res.Numeric = append(res.Numeric, ns)
 		case st.part < 0 && len(st.factors) == 1:
 			k := st.factors[0]
 			fs := FactorSummary{Name: factors[k].label}

@@ -294,8 +294,8 @@ func New(ctx context.Context, remote string, opts ...Option) (*Context, error) {
 		// pass reads, as the local context does (with pruning, Spark only
 		// splits the columns it needs).
 		"spark.sql.csv.parser.columnPruning.enabled": "false",
-		"spark.sql.codegen.maxFields": "10000",
-		"spark.sql.codegen.hugeMethodLimit": "8000",
+		"spark.sql.codegen.maxFields":                "10000",
+		"spark.sql.codegen.hugeMethodLimit":          "8000",
 	}
 	for k, v := range cfg.sessionConf {
 		conf[k] = v
