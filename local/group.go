@@ -315,39 +315,30 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 		byCombo = w.combos
 		clear(byCombo)
 	}
-	two := len(set) == 2
-	var a, b []int32
-	var ra, rb uint64
-	if two {
-		a, b = keys[set[0]].ids[:n], keys[set[1]].ids[:n]
-		ra, rb = radix[0]-1, radix[1]
-	}
-	for i := range codes {
-		if !mask[i] {
-			codes[i] = -1
-			continue
-		}
-		var combo uint64
-		if two {
-			da, db := uint64(a[i]), uint64(b[i])
-			if a[i] < 0 {
-				da = ra
-			}
-			if b[i] < 0 {
-				db = rb - 1
-			}
-			combo = da*rb + db
-		} else {
-			for j, k := range set {
-				c := keys[k].ids[i]
-				d := uint64(c)
-				if c < 0 {
-					d = radix[j] - 1
+	if dense != nil {
+		// The combinations column by column (a tight loop per key; a
+		// digit is min(id, radix-1): NA's -1 converts to the largest
+		// uint32), then the table.
+		w.cbuf = grow(w.cbuf, n)
+		cb := w.cbuf
+		for j, k := range set {
+			r := uint32(radix[j])
+			ids := keys[k].ids[:n]
+			if j == 0 {
+				for i, c := range ids {
+					cb[i] = min(uint32(c), r-1)
 				}
-				combo = combo*radix[j] + d
+				continue
+			}
+			for i, c := range ids {
+				cb[i] = cb[i]*r + min(uint32(c), r-1)
 			}
 		}
-		if dense != nil {
+		for i, combo := range cb {
+			if !mask[i] {
+				codes[i] = -1
+				continue
+			}
 			if l := dense[combo] - 1; l >= 0 {
 				codes[i] = l
 				continue
@@ -355,7 +346,23 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 			l := local(w.group(sg, set, keys, i))
 			dense[combo] = l + 1
 			codes[i] = l
+		}
+		w.gstate[s] = states
+		return nil
+	}
+	for i := range codes {
+		if !mask[i] {
+			codes[i] = -1
 			continue
+		}
+		var combo uint64
+		for j, k := range set {
+			c := keys[k].ids[i]
+			d := uint64(c)
+			if c < 0 {
+				d = radix[j] - 1
+			}
+			combo = combo*radix[j] + d
 		}
 		l, ok := byCombo[combo]
 		if !ok {

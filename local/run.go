@@ -43,6 +43,7 @@ type worker struct {
 	wbuf   []float64
 	rows   []int32
 	dense  []int32 // groupSet's table of key combinations
+	cbuf   []uint32
 	combos map[uint64]int32
 	known  []int // aggregate: the arguments known to be complete
 	// sscpIfFinite's scratch, and per aggregate the chunks still to skip
@@ -408,6 +409,20 @@ func accumulate(kind compute.AggKind, i int, states []*groupState, codes []int32
 				for _, x := range w {
 					v.W += x
 				}
+			}
+			return
+		}
+		if w == nil {
+			// Unweighted: a tally per group, added once (the counts are
+			// integers, exact in W too).
+			tally := make([]int64, len(states))
+			for _, c := range codes[:n] {
+				tally[c]++
+			}
+			for g, st := range states {
+				v := st.vals[i].(*compute.CountValue)
+				v.N += tally[g]
+				v.W += float64(tally[g])
 			}
 			return
 		}

@@ -291,3 +291,63 @@ func TestFactorChunkCorrupt(t *testing.T) {
 		t.Error("a truncated PLAIN page: no error")
 	}
 }
+
+// BenchmarkFactorScan: a scan of two dictionary-encoded string columns
+// (20 and 300 distinct values, 1M rows, Snappy) read as factors, through
+// the page decoder and through pqarrow's reader with the normalizer (the
+// general path): the measured reason for reading factors with the page
+// decoder (docs/performance.md).
+func BenchmarkFactorScan(b *testing.B) {
+	const n = 1 << 20
+	path := filepath.Join(b.TempDir(), "f.parquet")
+	r := rand.New(rand.NewPCG(1, 2))
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "carrier", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "origin", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	rb := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	for i := 0; i < n; i++ {
+		rb.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("C%02d", r.IntN(20)))
+		rb.Field(1).(*array.StringBuilder).Append(fmt.Sprintf("AP%03d", r.IntN(300)))
+	}
+	rec := rb.NewRecordBatch()
+	rb.Release()
+	out, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := pqarrow.NewFileWriter(schema, out, parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy)), pqarrow.NewArrowWriterProperties())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		b.Fatal(err)
+	}
+	rec.Release()
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	for _, noPages := range []bool{false, true} {
+		name := "pageDecoder"
+		if noPages {
+			name = "pqarrow"
+		}
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			sc, err := openParquet(ctx, fsys.OS, compute.Parquet(path))
+			if err != nil {
+				b.Fatal(err)
+			}
+			s := sc.(*parquetScanner)
+			s.noPageDecoder = noPages
+			b.SetBytes(2 * n)
+			for b.Loop() {
+				err := s.Scan(ctx, ScanOptions{Workers: 1}, func(context.Context, Chunk) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*n/b.Elapsed().Seconds()/1e6, "Mrows/s")
+		})
+	}
+}

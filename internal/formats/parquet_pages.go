@@ -50,6 +50,10 @@ import (
 //     looked up from its RLE / bit-packed indices straight into the batch,
 //     a run of one index at a time; pages that fell back to PLAIN take the
 //     paths above.
+//   - reads string (BYTE_ARRAY) chunks as factor codes the same way: the
+//     dictionary page is converted to the column's level codes once per
+//     chunk, the indices looked up into int32 codes, and PLAIN pages (read
+//     whole, never streamed) parsed value by value (parquet_factor.go).
 // Anything else (other encodings, old writers' metadata, codecs that cannot
 // report errors) keeps arrow-go's reader, and tests check that both
 // decoders return the same values.
