@@ -50,6 +50,7 @@ func (c *flatChunk) dictLevels(n int, src []byte) error {
 		c.codesBuf = make([]int32, n)
 	}
 	codes := c.codesBuf[:n:n]
+	c.unknown = false
 	for i := range codes {
 		v, rest, err := plainByteArray(src)
 		if err != nil {
@@ -59,6 +60,7 @@ func (c *flatChunk) dictLevels(n int, src []byte) error {
 		code, ok := c.levels[string(v)]
 		if !ok {
 			code = -1
+			c.unknown = true
 		}
 		codes[i] = code
 	}
@@ -80,27 +82,31 @@ func plainByteArray(b []byte) (v, rest []byte, err error) {
 }
 
 // readCodes decodes the next len(out) values of a factor chunk into out as
-// level codes, -1 for nulls and values that are not levels. def is scratch
-// of at least len(out) levels.
-func (c *flatChunk) readCodes(ctx context.Context, out []int32, def []int16) error {
+// level codes, -1 for nulls and values that are not levels, and reports
+// whether it may have written a -1 (false: none). def is scratch of at
+// least len(out) levels.
+func (c *flatChunk) readCodes(ctx context.Context, out []int32, def []int16) (bool, error) {
 	m := len(out)
+	neg := false
 	for row := 0; row < m; {
 		if c.left == 0 {
 			if err := c.nextPage(ctx); err != nil {
-				return err
+				return false, err
 			}
 			continue
 		}
 		k := int(min(int64(m-row), c.left))
 		seg := out[row : row+k]
 		if c.maxDef == 0 || c.lv.takeRun(k, c.maxDef) {
-			if err := c.codeValues(seg); err != nil {
-				return err
+			miss, err := c.codeValues(seg)
+			if err != nil {
+				return false, err
 			}
+			neg = neg || miss
 		} else {
 			d := def[:k]
 			if err := c.lv.decode(d); err != nil {
-				return fmt.Errorf("definition levels: %w", err)
+				return false, fmt.Errorf("definition levels: %w", err)
 			}
 			nv := 0
 			for _, l := range d {
@@ -108,9 +114,11 @@ func (c *flatChunk) readCodes(ctx context.Context, out []int32, def []int16) err
 					nv++
 				}
 			}
-			if err := c.codeValues(seg[:nv]); err != nil {
-				return err
+			miss, err := c.codeValues(seg[:nv])
+			if err != nil {
+				return false, err
 			}
+			neg = neg || miss || nv < k
 			// Spread the nv codes to the defined rows, from the back.
 			j := nv - 1
 			for i := k - 1; i >= 0; i-- {
@@ -125,39 +133,41 @@ func (c *flatChunk) readCodes(ctx context.Context, out []int32, def []int16) err
 		c.left -= int64(k)
 		if c.left == 0 {
 			if err := c.finishPage(); err != nil {
-				return err
+				return false, err
 			}
 		}
 		row += k
 	}
-	return nil
+	return neg, nil
 }
 
 // codeValues looks up the next len(out) dictionary indices, or parses the
-// next len(out) PLAIN values, of a factor chunk's page into level codes.
-func (c *flatChunk) codeValues(out []int32) error {
+// next len(out) PLAIN values, of a factor chunk's page into level codes,
+// and reports whether a code may be -1 (a value that is not a level).
+func (c *flatChunk) codeValues(out []int32) (bool, error) {
 	if c.indexed {
 		if err := lookup(&c.idx, out, c.codes); err != nil {
-			return fmt.Errorf("page at byte %d: dictionary indices: %w", c.at, err)
+			return false, fmt.Errorf("page at byte %d: dictionary indices: %w", c.at, err)
 		}
-		return nil
+		return c.unknown, nil
 	}
 	// A PLAIN page is whole in c.vals (never streamed: see nextPage).
 	b := c.vals
+	miss := false
 	for i := range out {
 		v, rest, err := plainByteArray(b)
 		if err != nil {
-			return fmt.Errorf("page at byte %d: %w", c.at, err)
+			return false, fmt.Errorf("page at byte %d: %w", c.at, err)
 		}
 		b = rest
 		code, ok := c.levels[string(v)]
 		if !ok {
-			code = -1
+			code, miss = -1, true
 		}
 		out[i] = code
 	}
 	c.vals = b
-	return nil
+	return miss, nil
 }
 
 // readFactor decodes the next m values of a factor chunk as a
@@ -169,22 +179,25 @@ func (s *parquetScanner) readFactor(ctx context.Context, fc *flatChunk, col *nor
 	buf.Resize(int(m) * 4)
 	codes := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(buf.Bytes()))), m)
 	st.def = grow(st.def, int(m))
-	if err := fc.readCodes(ctx, codes, st.def); err != nil {
+	neg, err := fc.readCodes(ctx, codes, st.def)
+	if err != nil {
 		buf.Release()
 		return nil, err
 	}
-	return factorArray(codes, buf, col, s.alloc), nil
+	return factorArray(codes, neg, buf, col, s.alloc), nil
 }
 
 // factorArray makes the Dictionary(int32 → String) array of codes (held
-// by buf, -1 for null) over col's levels: nulls get a validity bitmap and
-// code 0. It takes over the caller's reference to buf.
-func factorArray(codes []int32, buf *memory.Buffer, col *normColumn, alloc memory.Allocator) arrow.Array {
+// by buf, -1 for null; none when !neg) over col's levels: nulls get a
+// validity bitmap and code 0. It takes over the caller's reference to buf.
+func factorArray(codes []int32, neg bool, buf *memory.Buffer, col *normColumn, alloc memory.Allocator) arrow.Array {
 	m := len(codes)
 	// Count the nulls (the sign bits) without a branch per row.
 	nulls := 0
-	for _, x := range codes {
-		nulls += int(uint32(x) >> 31)
+	if neg {
+		for _, x := range codes {
+			nulls += int(uint32(x) >> 31)
+		}
 	}
 	var valid *memory.Buffer
 	if nulls > 0 {

@@ -281,13 +281,13 @@ func TestFactorChunkCorrupt(t *testing.T) {
 	c.indexed = true
 	c.idx = levelDecoder{data: []byte{4 << 1, 5}, bw: 3} // a run of 4 × index 5
 	out := make([]int32, 4)
-	if err := c.codeValues(out); err == nil {
+	if _, err := c.codeValues(out); err == nil {
 		t.Error("index 5 of a dictionary of 2: no error")
 	}
 	// A PLAIN page cut short.
 	c.indexed = false
 	c.vals = []byte{1, 0, 0, 0, 'b', 3, 0, 0}
-	if err := c.codeValues(out[:2]); err == nil {
+	if _, err := c.codeValues(out[:2]); err == nil {
 		t.Error("a truncated PLAIN page: no error")
 	}
 }

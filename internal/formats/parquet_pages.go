@@ -217,6 +217,7 @@ type flatChunk struct {
 	// keeps its memory from chunk to chunk). See parquet_factor.go.
 	levels          map[string]int32
 	codes, codesBuf []int32
+	unknown         bool // some of codes are -1
 
 	// The current page.
 	left    int64  // level entries not yet consumed
