@@ -375,6 +375,39 @@ func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) e
 	return nil
 }
 
+// extremesGrouped folds x into minimum or maximum aggregate i of the
+// chunk's groups (codes[k] is row k's group), as accumulate's row loop
+// does (a group's first value, then strict comparisons), with the running
+// values in a slice instead of behind a type assertion per row.
+func extremesGrouped(i int, states []*groupState, codes []int32, x []float64) {
+	vals := make([]float64, len(states))
+	seen := make([]int64, len(states))
+	isMax := false
+	for g, st := range states {
+		v := st.vals[i].(*compute.ExtremeValue)
+		vals[g], seen[g], isMax = v.V, v.N, v.Max
+	}
+	if isMax {
+		for k, c := range codes {
+			if seen[c] == 0 || x[k] > vals[c] {
+				vals[c] = x[k]
+			}
+			seen[c]++
+		}
+	} else {
+		for k, c := range codes {
+			if seen[c] == 0 || x[k] < vals[c] {
+				vals[c] = x[k]
+			}
+			seen[c]++
+		}
+	}
+	for g, st := range states {
+		v := st.vals[i].(*compute.ExtremeValue)
+		v.V, v.N = vals[g], seen[g]
+	}
+}
+
 // encodeKey is the text form of a key, the identity of a group across
 // workers.
 func encodeKey(b *strings.Builder, key []compute.KeyValue) string {

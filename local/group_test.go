@@ -141,12 +141,13 @@ func TestGroupingSets(t *testing.T) {
 			{Name: "many", Expr: col("many"), Kind: compute.KeyFactor},
 		},
 		Sets: [][]int{{}, {0}, {1}, {2}, {0, 2}, {3, 1}, {0, 3, 2}},
-		Aggs: []compute.Agg{{Kind: compute.AggCount}, {Kind: compute.AggSum, Args: []compute.Expr{col("y")}}},
+		Aggs: []compute.Agg{{Kind: compute.AggCount}, {Kind: compute.AggSum, Args: []compute.Expr{col("y")}},
+			{Kind: compute.AggMin, Args: []compute.Expr{col("y")}}, {Kind: compute.AggMax, Args: []compute.Expr{col("y")}}},
 	}
 	// The direct tally: per set, key text → count and sum.
 	type tally struct {
-		n   int64
-		sum float64
+		n           int64
+		sum, lo, hi float64
 	}
 	keyText := func(row groupRow, k int) string {
 		switch k {
@@ -181,11 +182,12 @@ func TestGroupingSets(t *testing.T) {
 			key := strings.Join(parts, "|")
 			tl := want[s][key]
 			if tl == nil {
-				tl = &tally{}
+				tl = &tally{lo: row.y, hi: row.y}
 				want[s][key] = tl
 			}
 			tl.n++
 			tl.sum += row.y
+			tl.lo, tl.hi = min(tl.lo, row.y), max(tl.hi, row.y)
 		}
 	}
 	if got := len(want[5]); got <= denseGroups/8 {
@@ -222,8 +224,9 @@ func TestGroupingSets(t *testing.T) {
 					tl := want[s][key]
 					c := g.Values[0].(*compute.CountValue)
 					sm := g.Values[1].(*compute.SumValue)
-					if tl == nil || c.N != tl.n || sm.Sum != tl.sum {
-						t.Errorf("workers %d, chunks %v, set %v, group %s: count %d, sum %g, want %+v", workers, sizes, pass.Sets[s], key, c.N, sm.Sum, tl)
+					lo, hi := g.Values[2].(*compute.ExtremeValue), g.Values[3].(*compute.ExtremeValue)
+					if tl == nil || c.N != tl.n || sm.Sum != tl.sum || lo.V != tl.lo || hi.V != tl.hi || lo.N != tl.n || hi.N != tl.n {
+						t.Errorf("workers %d, chunks %v, set %v, group %s: count %d, sum %g, min %g, max %g, want %+v", workers, sizes, pass.Sets[s], key, c.N, sm.Sum, lo.V, hi.V, tl)
 						break
 					}
 				}

@@ -314,6 +314,10 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 			// one): nothing may be taken from the last grouping.
 			w.scratch.ShareGrouping()
 		}
+		if (a.Kind == compute.AggMin || a.Kind == compute.AggMax) && codes != nil {
+			extremesGrouped(i, states, codes[:m], cols[0][:m])
+			continue
+		}
 		accumulate(a.Kind, i, states, codes, m, cols, wv, &w.scratch)
 	}
 	return nil
