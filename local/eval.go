@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
 
 	compute "github.com/rxspark/rxspark/context"
 	"github.com/rxspark/rxspark/internal/rmath"
@@ -104,6 +105,9 @@ type evaluator struct {
 	ibufs [][]int8
 	iused int
 	rows  rowID // the chunk's row identity (rowhash)
+	// lastLevels are the levels of the factor dictionaries seen last
+	// (levelsOf).
+	lastLevels [][]string
 }
 
 func newEvaluator() *evaluator {
@@ -260,21 +264,11 @@ func (ev *evaluator) fromArrow(a arrow.Array, name string) (*vec, error) {
 		}
 		return &vec{t: compute.Logical, lgl: out}, nil
 	case *array.Dictionary:
-		levels, err := dictLevels(arr.Dictionary())
+		levels, err := ev.levelsOf(arr.Dictionary())
 		if err != nil {
 			return nil, fmt.Errorf("column %s: %w", name, err)
 		}
-		codes := make([]int32, n)
-		idx := arr.Indices()
-		for i := range codes {
-			if arr.IsNull(i) {
-				codes[i] = -1
-				continue
-			}
-			codes[i] = int32(arr.GetValueIndex(i))
-		}
-		_ = idx
-		return &vec{t: compute.Factor, codes: codes, levels: levels}, nil
+		return &vec{t: compute.Factor, codes: dictCodes(arr), levels: levels}, nil
 	case array.StringLike:
 		codes := make([]int32, n)
 		var levels []string
@@ -339,6 +333,84 @@ func numericAt(a arrow.Array, i int) float64 {
 	}
 	return f
 }
+
+// dictCodes returns the indices of a dictionary array as factor codes (-1
+// for null): the chunk's int32 indices copied in one move (the readers'
+// factors are Dictionary(int32 → String)), then the nulls marked; other
+// index types index by index.
+func dictCodes(arr *array.Dictionary) []int32 {
+	n := arr.Len()
+	codes := make([]int32, n)
+	i32, ok := arr.Indices().(*array.Int32)
+	if !ok {
+		for i := range codes {
+			if arr.IsNull(i) {
+				codes[i] = -1
+				continue
+			}
+			codes[i] = int32(arr.GetValueIndex(i))
+		}
+		return codes
+	}
+	copy(codes, i32.Int32Values())
+	if arr.NullN() == 0 {
+		return codes
+	}
+	bits, off := arr.NullBitmapBytes(), arr.Data().Offset()
+	if len(bits) == 0 { // (nulls without a bitmap: a null type's)
+		for i := range codes {
+			codes[i] = -1
+		}
+		return codes
+	}
+	for i := range codes {
+		if !bitutil.BitIsSet(bits, off+i) {
+			codes[i] = -1
+		}
+	}
+	return codes
+}
+
+// levelsOf returns the levels of a factor chunk's dictionary: the previous
+// chunk's slice when the dictionary holds the same strings (the readers
+// give every chunk of a scan the same levels), so that the levels are not
+// copied again and keep their identity from chunk to chunk (group keys
+// translate a factor's codes once per distinct levels slice).
+func (ev *evaluator) levelsOf(d arrow.Array) ([]string, error) {
+	s, ok := d.(array.StringLike)
+	if !ok {
+		return nil, fmt.Errorf("dictionary of %s, want strings", d.DataType())
+	}
+	for _, last := range ev.lastLevels {
+		if len(last) != s.Len() {
+			continue
+		}
+		same := true
+		for i, l := range last {
+			if s.ValueStr(i) != l {
+				same = false
+				break
+			}
+		}
+		if same {
+			return last, nil
+		}
+	}
+	levels := make([]string, s.Len())
+	for i := range levels {
+		levels[i] = strings.Clone(s.ValueStr(i))
+	}
+	// A few recent dictionaries (one per factor column of the pass).
+	if len(ev.lastLevels) >= maxLastLevels {
+		copy(ev.lastLevels, ev.lastLevels[1:])
+		ev.lastLevels = ev.lastLevels[:maxLastLevels-1]
+	}
+	ev.lastLevels = append(ev.lastLevels, levels)
+	return levels, nil
+}
+
+// maxLastLevels is how many factor dictionaries an evaluator remembers.
+const maxLastLevels = 8
 
 func dictLevels(d arrow.Array) ([]string, error) {
 	s, ok := d.(array.StringLike)

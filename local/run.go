@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	compute "github.com/rxspark/rxspark/context"
@@ -18,9 +17,9 @@ type groupState struct {
 }
 
 // partial is one worker's partial result of a pass: per grouping set, the
-// groups it has seen, by encoded key.
+// groups it has seen.
 type partial struct {
-	sets []map[string]*groupState
+	sets [][]*groupState
 }
 
 // worker holds the per-goroutine state of a pass.
@@ -30,8 +29,11 @@ type worker struct {
 	ev      *evaluator
 	prog    *program // the pass compiled for the current chunk schema
 	m       *machine
-	part    *partial
 	scratch kernel.Scratch
+	// the groups of each grouping set, and the ids of each key's values
+	// (group.go)
+	groups []setGroups
+	keyIDs []keyIDs
 	// per-chunk buffers
 	mask   []bool
 	gcodes [][]int32
@@ -41,8 +43,9 @@ type worker struct {
 	wbuf   []float64
 	rows   []int32
 	dense  []int32 // groupSet's table of key combinations
-	known  []int   // aggregate: the arguments known to be complete
-	keybuf strings.Builder
+	cbuf   []uint32
+	combos map[uint64]int32
+	known  []int // aggregate: the arguments known to be complete
 	// sscpIfFinite's scratch, and per aggregate the chunks still to skip
 	sscpTmp  *compute.SSCPValue
 	dbuf     []float64
@@ -50,12 +53,12 @@ type worker struct {
 }
 
 func newWorker(p *compute.Pass, sets [][]int) *worker {
-	w := &worker{pass: p, sets: sets, ev: newEvaluator(), part: &partial{sets: make([]map[string]*groupState, len(sets))}}
+	w := &worker{pass: p, sets: sets, ev: newEvaluator(), groups: make([]setGroups, len(sets)), keyIDs: make([]keyIDs, len(p.Keys))}
 	for s := range sets {
-		w.part.sets[s] = map[string]*groupState{}
 		if len(sets[s]) == 0 {
 			// The grand total always has its one group.
-			w.part.sets[s][""] = w.newGroup(nil)
+			w.groups[s].list = []*groupState{w.newGroup(nil)}
+			w.groups[s].loc = []int32{0}
 		}
 	}
 	w.gcodes = make([][]int32, len(sets))
@@ -71,85 +74,39 @@ func (w *worker) newGroup(key []compute.KeyValue) *groupState {
 	return g
 }
 
-// keyCol is one group key evaluated over a chunk: a code per row (-1 for NA)
-// and the key value of each code.
+// keyCol is one group key evaluated over a chunk: the id of each row's
+// value (-1 for NA) among the n ids the worker has given the key's values
+// (see keyIDs).
 type keyCol struct {
-	codes []int32
-	vals  []compute.KeyValue
+	ids []int32
+	n   int
 }
 
-func (w *worker) evalKey(k compute.Key) (keyCol, error) {
+// evalKey evaluates key i (k) over the chunk.
+func (w *worker) evalKey(i int, k compute.Key) (keyCol, error) {
 	v, err := w.m.value(k.Expr)
 	if err != nil {
 		return keyCol{}, fmt.Errorf("group key %s: %w", k.Name, err)
 	}
 	v = w.ev.materialize(v)
+	kid := &w.keyIDs[i]
 	switch k.Kind {
 	case compute.KeyFactor:
 		if v.t == compute.Logical {
-			codes := make([]int32, len(v.lgl))
+			kid.lbuf = grow(kid.lbuf, len(v.lgl))
+			codes := kid.lbuf
 			for i, b := range v.lgl {
-				codes[i] = int32(b)
+				codes[i] = int32(b) // (NA: -1)
 			}
-			return keyCol{codes: codes, vals: []compute.KeyValue{{Str: "FALSE"}, {Str: "TRUE"}}}, nil
+			return keyCol{ids: kid.factorIDs(codes, logicalLevels), n: len(kid.vals)}, nil
 		}
-		vals := make([]compute.KeyValue, len(v.levels))
-		for i, l := range v.levels {
-			vals[i] = compute.KeyValue{Str: l}
-		}
-		return keyCol{codes: v.codes, vals: vals}, nil
+		return keyCol{ids: kid.factorIDs(v.codes, v.levels), n: len(kid.vals)}, nil
 	default:
 		x := v.asNum(w.ev)
-		codes := make([]int32, len(x))
-		index := map[int64]int32{}
-		var vals []compute.KeyValue
-		// Small non-negative keys (cluster numbers, classes) are coded
-		// through an array instead of the map: small[b] is code+1.
-		var small [256]int32
-		for i, f := range x {
-			if f != f {
-				codes[i] = -1
-				continue
-			}
-			b := int64(math.Floor(f))
-			if uint64(b) < uint64(len(small)) {
-				c := small[b]
-				if c == 0 {
-					vals = append(vals, compute.KeyValue{Int: b})
-					c = int32(len(vals))
-					small[b] = c
-				}
-				codes[i] = c - 1
-				continue
-			}
-			c, ok := index[b]
-			if !ok {
-				c = int32(len(vals))
-				index[b] = c
-				vals = append(vals, compute.KeyValue{Int: b})
-			}
-			codes[i] = c
-		}
-		return keyCol{codes: codes, vals: vals}, nil
+		kid.nbuf = grow(kid.nbuf, len(x))
+		kid.numericIDs(x, kid.nbuf)
+		return keyCol{ids: kid.nbuf, n: len(kid.vals)}, nil
 	}
-}
-
-func (w *worker) encodeKey(key []compute.KeyValue) string {
-	b := &w.keybuf
-	b.Reset()
-	for _, k := range key {
-		switch {
-		case k.Null:
-			b.WriteString("\x00N")
-		case k.Str != "":
-			b.WriteString("\x00S")
-			b.WriteString(k.Str)
-		default:
-			b.WriteString("\x00I")
-			b.WriteString(strconv.FormatInt(k.Int, 10))
-		}
-	}
-	return b.String()
 }
 
 // chunk folds one chunk into the worker's partial result.
@@ -198,7 +155,7 @@ func (w *worker) chunk(c Chunk) error {
 	// Group codes per set.
 	keys := make([]keyCol, len(p.Keys))
 	for i, k := range p.Keys {
-		kc, err := w.evalKey(k)
+		kc, err := w.evalKey(i, k)
 		if err != nil {
 			return err
 		}
@@ -224,91 +181,6 @@ func grow[T any](b []T, n int) []T {
 		return make([]T, n)
 	}
 	return b[:n]
-}
-
-// groupSet computes, for grouping set s, each row's dense group index in
-// w.gcodes[s] (-1 for rows the filter dropped) and the group states. The
-// empty set (no keys) has one group and no codes: aggregate needs codes
-// only for chunks with several groups.
-func (w *worker) groupSet(s int, set []int, keys []keyCol, mask []bool, n int) error {
-	if len(set) == 0 {
-		g := w.part.sets[s][""]
-		w.gstate[s] = append(w.gstate[s][:0], g)
-		return nil
-	}
-	codes := grow(w.gcodes[s], n)
-	w.gcodes[s] = codes
-	// Mixed-radix code of the key combination; NA is the last digit value.
-	radix := make([]uint64, len(set))
-	total := uint64(1)
-	for j, k := range set {
-		radix[j] = uint64(len(keys[k].vals) + 1)
-		if total > math.MaxUint64/radix[j] {
-			return fmt.Errorf("too many key combinations")
-		}
-		total *= radix[j]
-	}
-	// The chunk's group of each key combination: a dense table when the
-	// combinations are few (dense[combo] is group+1), else a map.
-	var dense []int32
-	var local map[uint64]int32
-	if total <= denseGroups {
-		w.dense = grow(w.dense, int(total))
-		dense = w.dense
-		clear(dense)
-	} else {
-		local = map[uint64]int32{}
-	}
-	w.gstate[s] = w.gstate[s][:0]
-	for i := range codes {
-		if !mask[i] {
-			codes[i] = -1
-			continue
-		}
-		var combo uint64
-		for j, k := range set {
-			c := keys[k].codes[i]
-			d := uint64(c)
-			if c < 0 {
-				d = radix[j] - 1
-			}
-			combo = combo*radix[j] + d
-		}
-		var g int32
-		var ok bool
-		if dense != nil {
-			g = dense[combo] - 1
-			ok = g >= 0
-		} else {
-			g, ok = local[combo]
-		}
-		if !ok {
-			key := make([]compute.KeyValue, len(set))
-			for j, k := range set {
-				c := keys[k].codes[i]
-				if c < 0 {
-					key[j] = compute.KeyValue{Null: true}
-				} else {
-					key[j] = keys[k].vals[c]
-				}
-			}
-			enc := w.encodeKey(key)
-			st, found := w.part.sets[s][enc]
-			if !found {
-				st = w.newGroup(key)
-				w.part.sets[s][enc] = st
-			}
-			g = int32(len(w.gstate[s]))
-			w.gstate[s] = append(w.gstate[s], st)
-			if dense != nil {
-				dense[combo] = g + 1
-			} else {
-				local[combo] = g
-			}
-		}
-		codes[i] = g
-	}
-	return nil
 }
 
 // aggregate folds aggregate i of the chunk's rows into every set's groups;
@@ -442,6 +314,10 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 			// one): nothing may be taken from the last grouping.
 			w.scratch.ShareGrouping()
 		}
+		if (a.Kind == compute.AggMin || a.Kind == compute.AggMax) && codes != nil {
+			extremesGrouped(i, states, codes[:m], cols[0][:m])
+			continue
+		}
 		accumulate(a.Kind, i, states, codes, m, cols, wv, &w.scratch)
 	}
 	return nil
@@ -540,6 +416,20 @@ func accumulate(kind compute.AggKind, i int, states []*groupState, codes []int32
 			}
 			return
 		}
+		if w == nil {
+			// Unweighted: a tally per group, added once (the counts are
+			// integers, exact in W too).
+			tally := make([]int64, len(states))
+			for _, c := range codes[:n] {
+				tally[c]++
+			}
+			for g, st := range states {
+				v := st.vals[i].(*compute.CountValue)
+				v.N += tally[g]
+				v.W += float64(tally[g])
+			}
+			return
+		}
 		dst := make([]*compute.CountValue, len(states))
 		for g, st := range states {
 			dst[g] = st.vals[i].(*compute.CountValue)
@@ -616,8 +506,10 @@ func merge(p *compute.Pass, sets [][]int, parts []*partial) *compute.Aggregates 
 	for s, set := range sets {
 		all := map[string]*groupState{}
 		var order []string
+		var b strings.Builder
 		for _, part := range parts {
-			for enc, g := range part.sets[s] {
+			for _, g := range part.sets[s] {
+				enc := encodeKey(&b, g.key)
 				if have, ok := all[enc]; ok {
 					for i := range have.vals {
 						have.vals[i].Merge(g.vals[i])
@@ -666,7 +558,10 @@ func runPass(ctx context.Context, sc Scanner, p *compute.Pass, workers, rowsPerC
 	}
 	parts := make([]*partial, len(ws))
 	for i, w := range ws {
-		parts[i] = w.part
+		parts[i] = &partial{sets: make([][]*groupState, len(sets))}
+		for s := range sets {
+			parts[i].sets[s] = w.groups[s].list
+		}
 	}
 	agg := merge(p, sets, parts)
 	agg.Rows = stats.Rows.Load()

@@ -916,10 +916,11 @@ func (s *parquetScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx
 	}
 	cols := make([]*normColumn, len(sel))
 	raw := make([]int, len(sel))
-	numeric := true
+	numeric, fast := true, true // only numbers; only numbers and factors
 	for k, c := range sel {
 		cols[k], raw[k] = s.cols[c], s.raw[c]
 		numeric = numeric && cols[k].kind == compute.Numeric
+		fast = fast && cols[k].kind != compute.Logical
 	}
 	rows := opts.RowsPerChunk
 	if rows <= 0 {
@@ -982,12 +983,15 @@ func (s *parquetScanner) Scan(ctx context.Context, opts ScanOptions, fn func(ctx
 			}
 			pw.open, pw.f, pw.pr, pw.fr = u.file, f, pr, fr
 			pw.fast = nil
-			if numeric && s.sameTypes(u.file, raw) {
-				pw.fast = s.fastColumns(pr, raw)
+			if fast && s.sameTypes(u.file, raw) {
+				pw.fast = s.fastColumns(pr, raw, cols)
 			}
 		}
 		if pw.fast != nil {
-			return s.readGroupFast(ctx, pw.f, pw.pr, pw.fast, u, raw, rows, w, &pw.st, stats, fn)
+			err := s.readGroupFast(ctx, pw.f, pw.pr, pw.fast, u, raw, cols, rows, w, &pw.st, stats, fn)
+			if !errors.Is(err, errNoFast) {
+				return err
+			}
 		}
 		return s.readGroup(ctx, pw, u, sel, rows, w, stats, fn)
 	})

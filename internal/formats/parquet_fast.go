@@ -2,6 +2,7 @@ package formats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"unsafe"
@@ -9,30 +10,50 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+
+	compute "github.com/rxspark/rxspark/context"
 )
 
 // The fast path of the Parquet reader: when every column a scan reads is a
-// flat number (DOUBLE, FLOAT, INT32, INT64 without logical type), the
-// columns are decoded with the column-chunk readers straight into Float64
-// arrays whose buffers come from a recycling pool, instead of through
-// pqarrow's record reader, which allocates (and zeroes) fresh buffers for
-// every batch. Other columns (strings, booleans) take the general path.
+// flat number (DOUBLE, FLOAT, INT32, INT64 without logical type) or a flat
+// string column read as a factor (BYTE_ARRAY), the columns are decoded with
+// the page decoder (parquet_pages.go, parquet_factor.go) or the column-chunk
+// readers straight into Float64 arrays and factor codes whose buffers come
+// from a recycling pool, instead of through pqarrow's record reader, which
+// allocates (and zeroes) fresh buffers for every batch. Other columns
+// (booleans) take the general path, and so does a row group whose string
+// columns the page decoder cannot read.
 
-// fastColumns returns the Parquet leaf index of each requested column, or
-// nil when the fast path does not apply.
-func (s *parquetScanner) fastColumns(pr *file.Reader, cols []int) []int {
+// errNoFast is returned by readGroupFast, before it has read anything, when
+// a factor column of the row group must be read by the general path.
+var errNoFast = errors.New("the fast path does not apply")
+
+// fastColumns returns the Parquet leaf index of each requested column (raw:
+// their fields in s.schema, cols: as offered), or nil when the fast path
+// does not apply.
+func (s *parquetScanner) fastColumns(pr *file.Reader, raw []int, cols []*normColumn) []int {
 	sch := pr.MetaData().Schema
-	leaves := make([]int, len(cols))
-	for k, c := range cols {
+	leaves := make([]int, len(raw))
+	for k, c := range raw {
 		f := s.schema.Field(c)
-		switch f.Type.ID() {
-		case arrow.FLOAT64, arrow.FLOAT32, arrow.INT32, arrow.INT64:
-		default:
-			return nil
-		}
 		i := sch.ColumnIndexByName(f.Name)
 		if i < 0 || sch.Column(i).MaxRepetitionLevel() != 0 {
+			return nil
+		}
+		switch cols[k].kind {
+		case compute.Numeric:
+			switch f.Type.ID() {
+			case arrow.FLOAT64, arrow.FLOAT32, arrow.INT32, arrow.INT64:
+			default:
+				return nil
+			}
+		case compute.Factor:
+			if sch.Column(i).PhysicalType() != parquet.Types.ByteArray || cols[k].index == nil {
+				return nil
+			}
+		default:
 			return nil
 		}
 		leaves[k] = i
@@ -51,7 +72,10 @@ type fastState struct {
 	flat  []*flatChunk // per column, reused from row group to row group
 }
 
-func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *file.Reader, leaves []int, u pqUnit, cols []int, rows, worker int, st *fastState, stats *ScanStats, fn func(context.Context, Chunk) error) error {
+// readGroupFast reads row group u of the open file (f, pr) through the fast
+// path: leaves are the Parquet leaves of the columns, raw their fields in
+// s.schema, cols the columns as offered.
+func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *file.Reader, leaves []int, u pqUnit, raw []int, cols []*normColumn, rows, worker int, st *fastState, stats *ScanStats, fn func(context.Context, Chunk) error) error {
 	path := s.files[u.file].Path
 	defer func() {
 		for _, fc := range st.flat {
@@ -63,11 +87,28 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 	readers := make([]file.ColumnChunkReader, len(leaves))
 	flat := make([]*flatChunk, len(leaves))
 	maxDef := make([]int16, len(leaves))
-	fields := make([]arrow.Field, len(cols))
+	fields := make([]arrow.Field, len(raw))
 	for len(st.flat) < len(leaves) {
 		st.flat = append(st.flat, &flatChunk{alloc: s.alloc})
 	}
+	// Factor columns are read by the page decoder only.
 	for k, leaf := range leaves {
+		if cols[k].kind != compute.Factor {
+			continue
+		}
+		maxDef[k] = pr.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
+		fc := factorChunkFor(pr, f, rg.MetaData(), leaf, maxDef[k], cols[k].index)
+		if fc == nil || s.noPageDecoder {
+			return errNoFast
+		}
+		st.flat[k].reset(fc)
+		flat[k] = st.flat[k]
+		fields[k] = cols[k].field
+	}
+	for k, leaf := range leaves {
+		if cols[k].kind == compute.Factor {
+			continue
+		}
 		maxDef[k] = pr.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
 		if fc := flatChunkFor(pr, f, rg.MetaData(), leaf, maxDef[k]); fc != nil && !s.noPageDecoder {
 			st.flat[k].reset(fc)
@@ -79,7 +120,7 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 			}
 			readers[k] = cr
 		}
-		f := s.schema.Field(cols[k])
+		f := s.schema.Field(raw[k])
 		fields[k] = arrow.Field{Name: f.Name, Type: arrow.PrimitiveTypes.Float64, Nullable: true, Metadata: f.Metadata}
 	}
 	schema := arrow.NewSchema(fields, nil)
@@ -93,7 +134,9 @@ func (s *parquetScanner) readGroupFast(ctx context.Context, f io.ReaderAt, pr *f
 		for k, cr := range readers {
 			var a arrow.Array
 			var err error
-			if flat[k] != nil {
+			if cols[k].kind == compute.Factor {
+				a, err = s.readFactor(ctx, flat[k], cols[k], m, st)
+			} else if flat[k] != nil {
 				a, err = s.readFlat(ctx, flat[k], m, st)
 			} else {
 				a, err = s.readFloat64(cr, m, maxDef[k], st)

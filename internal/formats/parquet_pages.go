@@ -50,6 +50,10 @@ import (
 //     looked up from its RLE / bit-packed indices straight into the batch,
 //     a run of one index at a time; pages that fell back to PLAIN take the
 //     paths above.
+//   - reads string (BYTE_ARRAY) chunks as factor codes the same way: the
+//     dictionary page is converted to the column's level codes once per
+//     chunk, the indices looked up into int32 codes, and PLAIN pages (read
+//     whole, never streamed) parsed value by value (parquet_factor.go).
 // Anything else (other encodings, old writers' metadata, codecs that cannot
 // report errors) keeps arrow-go's reader, and tests check that both
 // decoders return the same values.
@@ -207,6 +211,14 @@ type flatChunk struct {
 	dict, dictBuf []float64
 	hasDict       bool
 
+	// levels, for a string column read as a factor (BYTE_ARRAY), are the
+	// column's level codes by value; codes is the dictionary converted to
+	// them (-1 for values that are not levels), once per chunk (codesBuf
+	// keeps its memory from chunk to chunk). See parquet_factor.go.
+	levels          map[string]int32
+	codes, codesBuf []int32
+	unknown         bool // some of codes are -1
+
 	// The current page.
 	left    int64  // level entries not yet consumed
 	vals    []byte // PLAIN values not yet consumed
@@ -218,6 +230,12 @@ type flatChunk struct {
 // flatChunkFor returns a flatChunk for column leaf of row group rg when the
 // page decoder can read it, or nil.
 func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData, leaf int, maxDef int16) *flatChunk {
+	return newFlatChunk(pr, r, rg, leaf, maxDef, nil)
+}
+
+// newFlatChunk is flatChunkFor, and with levels (not nil) the same for a
+// BYTE_ARRAY column read as factor codes into levels (factorChunkFor).
+func newFlatChunk(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData, leaf int, maxDef int16, levels map[string]int32) *flatChunk {
 	if pr.MetaData().WriterVersion().LessThan(metadata.Parquet816FixedVersion) {
 		return nil
 	}
@@ -245,6 +263,14 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 	c.end = c.pos + cc.TotalCompressedSize()
 	switch c.phys {
 	case parquet.Types.Double, parquet.Types.Float, parquet.Types.Int32, parquet.Types.Int64:
+		if levels != nil {
+			return nil
+		}
+	case parquet.Types.ByteArray:
+		if levels == nil {
+			return nil
+		}
+		c.levels = levels
 	default:
 		return nil
 	}
@@ -269,14 +295,15 @@ func flatChunkFor(pr *file.Reader, r io.ReaderAt, rg *metadata.RowGroupMetaData,
 // reset points c at another chunk, keeping its buffers.
 func (c *flatChunk) reset(o *flatChunk) {
 	c.close()
-	raw, dec, alloc, st, lvbuf, dictBuf := c.raw, c.dec, c.alloc, c.st, c.lvbuf, c.dictBuf
+	raw, dec, alloc, st, lvbuf, dictBuf, codesBuf := c.raw, c.dec, c.alloc, c.st, c.lvbuf, c.dictBuf, c.codesBuf
 	*c = *o
-	c.raw, c.dec, c.alloc, c.st, c.lvbuf, c.dictBuf = raw, dec, alloc, st, lvbuf, dictBuf
+	c.raw, c.dec, c.alloc, c.st, c.lvbuf, c.dictBuf, c.codesBuf = raw, dec, alloc, st, lvbuf, dictBuf, codesBuf
 }
 
-// width is the size of one PLAIN value.
+// width is the size of one PLAIN value (of a BYTE_ARRAY value, its
+// smallest: the 4-byte length of an empty one).
 func (c *flatChunk) width() int {
-	if c.phys == parquet.Types.Float || c.phys == parquet.Types.Int32 {
+	if c.phys == parquet.Types.Float || c.phys == parquet.Types.Int32 || c.phys == parquet.Types.ByteArray {
 		return 4
 	}
 	return 8
@@ -316,7 +343,9 @@ func (c *flatChunk) nextPage(ctx context.Context) error {
 			return fmt.Errorf("page at byte %d: size %d out of the column chunk", c.pos, h.compressed)
 		}
 		total := hl + int(h.compressed)
-		stream := c.local && (c.codec == nil || c.snappy) && (h.typ == pageData || h.typ == pageDataV2) && !dictEncoded(h.encoding)
+		// (PLAIN strings are parsed from a whole page.)
+		stream := c.local && (c.codec == nil || c.snappy) && (h.typ == pageData || h.typ == pageDataV2) && !dictEncoded(h.encoding) &&
+			c.phys != parquet.Types.ByteArray
 		// What must be in memory: the page, or when it is streamed, its
 		// header and (v2) levels.
 		need := total
@@ -683,6 +712,9 @@ func (c *flatChunk) dictPage(h pageHeader, body []byte) error {
 	if int64(n)*int64(c.width()) > int64(len(src)) {
 		return fmt.Errorf("page at byte %d: a dictionary of %d values in %d bytes", c.at, n, len(src))
 	}
+	if c.phys == parquet.Types.ByteArray {
+		return c.dictLevels(n, src)
+	}
 	if cap(c.dictBuf) < n {
 		c.dictBuf = make([]float64, n)
 	}
@@ -750,7 +782,7 @@ func (c *flatChunk) read(ctx context.Context, out []float64, def []int16, valid 
 // len(out) dictionary indices, into out.
 func (c *flatChunk) values(out []float64) error {
 	if c.indexed {
-		if err := c.idx.lookup(out, c.dict); err != nil {
+		if err := lookup(&c.idx, out, c.dict); err != nil {
 			return fmt.Errorf("page at byte %d: dictionary indices: %w", c.at, err)
 		}
 		return nil
@@ -931,11 +963,11 @@ func (d *levelDecoder) eachRun(n int, fn func(i, k int) error) error {
 }
 
 // lookup fills out with the dictionary entries of the next len(out)
-// indices (not legacy).
-func (d *levelDecoder) lookup(out []float64, dict []float64) error {
+// indices of d (not legacy): numbers, or factor codes.
+func lookup[T float64 | int32](d *levelDecoder, out []T, dict []T) error {
 	return d.eachRun(len(out), func(i, k int) error {
 		if !d.rle {
-			return d.lookupPacked(out[i:i+k], dict)
+			return lookupPacked(d, out[i:i+k], dict)
 		}
 		if int64(d.val) >= int64(len(dict)) {
 			return fmt.Errorf("index %d of a dictionary of %d values", d.val, len(dict))
@@ -952,7 +984,7 @@ func (d *levelDecoder) lookup(out []float64, dict []float64) error {
 // indices of the current bit-packed run (without consuming them). Each index is read with one
 // 8-byte load where the run has 8 bytes from its first byte on (all but
 // its last few indices).
-func (d *levelDecoder) lookupPacked(out []float64, dict []float64) error {
+func lookupPacked[T float64 | int32](d *levelDecoder, out []T, dict []T) error {
 	packed, w := d.packed, d.bw
 	mask, nd := uint64(1)<<w-1, uint64(len(dict))
 	bit := d.pos * w

@@ -890,7 +890,7 @@ func BenchmarkDictLookup(b *testing.B) {
 	for b.Loop() {
 		d := levelDecoder{data: data, bw: 8}
 		for range n / len(out) {
-			if err := d.lookup(out, dict); err != nil {
+			if err := lookup(&d, out, dict); err != nil {
 				b.Fatal(err)
 			}
 		}
