@@ -50,6 +50,9 @@ type PredictOptions struct {
 	Overwrite bool
 	// MaxRows caps an in-memory result (0: compute.DefaultMaxRows).
 	MaxRows int
+	// OutCol names the column of a k-means model's cluster (""
+	// ".rxCluster", as RevoScaleR).
+	OutCol string
 }
 
 // PredictResult reports a prediction: the data operation's report (rows
@@ -57,7 +60,7 @@ type PredictOptions struct {
 // predicted.
 type PredictResult struct {
 	DataResult
-	// Model is the kind of model ("linmod", "logit", "glm").
+	// Model is the kind of model ("linmod", "logit", "glm", "kmeans").
 	Model string `json:"model"`
 	// Type is the scale of the predictions ("response" or "link").
 	Type string `json:"type"`
@@ -136,6 +139,9 @@ func Predict(ctx context.Context, m Model, src compute.DataSource, opts *Predict
 		return nil, fmt.Errorf("predict: %w", err)
 	}
 	o := *opts
+	if sm.custom != nil {
+		return predictCustom(ctx, sm, src, &o, start)
+	}
 	if o.Type == "" {
 		o.Type = "response"
 	}
@@ -423,4 +429,59 @@ func (d *design) unseenLevel() compute.Expr {
 		}
 	}
 	return out
+}
+
+// predictCustom is Predict for the models that are not a linear predictor
+// (k-means): the model's transforms and its prediction transforms, written
+// as DataStep does, after the data has been checked against the model.
+func predictCustom(ctx context.Context, sm *scoreModel, src compute.DataSource, o *PredictOptions, start time.Time) (*PredictResult, error) {
+	out := compute.Output{Format: o.OutFormat, Path: o.Out, Overwrite: o.Overwrite, MaxRows: o.MaxRows}.Resolved()
+	if err := out.Validate(); err != nil {
+		return nil, fmt.Errorf("predict: %w", err)
+	}
+	cc := compute.Resolve(o.Context)
+	w, ok := cc.(compute.Writer)
+	if !ok {
+		return nil, fmt.Errorf("predict: %w (%s)", ErrCannotWrite, cc.Name())
+	}
+	ts, names, err := sm.custom.predictions(o)
+	if err != nil {
+		return nil, fmt.Errorf("predict: %w", err)
+	}
+	ps, err := compute.Prepare(ctx, cc, src)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := (&compute.Pass{Transforms: sm.transforms}).Validate(ps.Schema())
+	ps.Close()
+	if err != nil {
+		return nil, fmt.Errorf("predict %s: the model's transforms: %w", src, err)
+	}
+	for _, e := range sm.custom.exprs() {
+		t, err := compute.Check(e, ext)
+		if err != nil {
+			return nil, fmt.Errorf("predict %s: the data does not have what the model needs: %w", src, err)
+		}
+		if t == compute.Factor {
+			return nil, fmt.Errorf("predict %s: %s is a factor in the data, the model needs a number", src, e)
+		}
+	}
+	keep := append(append([]string(nil), o.Keep...), names...)
+	seen := map[string]bool{}
+	for _, k := range keep {
+		if seen[k] {
+			return nil, fmt.Errorf("predict: column %s is kept and is also a prediction column (or kept twice)", k)
+		}
+		seen[k] = true
+	}
+	st := &compute.Step{Name: "predict", Transforms: append(append([]compute.Transform(nil), sm.transforms...), ts...), Keep: keep}
+	wr, err := w.Write(ctx, src, st, out)
+	if err != nil {
+		return nil, fmt.Errorf("predict %s: %w", src, err)
+	}
+	typ := o.Type
+	if typ == "" {
+		typ = "response"
+	}
+	return &PredictResult{DataResult: *newDataResult("predict", cc, wr, start), Model: sm.kind, Type: typ, PredictionColumns: names}, nil
 }
