@@ -576,13 +576,13 @@ func hashExpr(seed int64, s, step int) compute.Expr {
 // bits), with their values. Nothing in this depends on how the rows are
 // split between workers or partitions.
 func (km *kmeans) randomStart(ctx context.Context, seed int64, s, k int) ([][]float64, error) {
-	return km.smallestRows(ctx, hashExpr(seed, s, 0), k, true)
+	return km.smallestRows(ctx, hashExpr(seed, s, 0), k, true, k)
 }
 
 // smallestRows returns the values of the k valid rows with the smallest
 // h (a number in [0, 1)), skipping rows equal to one already taken when
-// distinct is set.
-func (km *kmeans) smallestRows(ctx context.Context, h compute.Expr, k int, distinct bool) ([][]float64, error) {
+// distinct is set. Fewer than need valid rows is an error (k clusters).
+func (km *kmeans) smallestRows(ctx context.Context, h compute.Expr, k int, distinct bool, need int) ([][]float64, error) {
 	band := fn("floor", compute.Unary{Op: compute.Neg, X: fn("log2", add(compute.Col{Name: ".km_h"}, lit(math.Ldexp(1, -60))))})
 	b := km.a.sel.builder("kmeans-start")
 	b.Transform(".km_h", h)
@@ -608,8 +608,8 @@ func (km *kmeans) smallestRows(ctx context.Context, h compute.Expr, k int, disti
 		bands = append(bands, bandCount{g.Key[0].Int, n})
 		valid += n
 	}
-	if valid < int64(k) {
-		return nil, fmt.Errorf("k = %d is larger than the %d valid rows", k, valid)
+	if valid < int64(need) {
+		return nil, fmt.Errorf("k = %d is larger than the %d valid rows", need, valid)
 	}
 	sort.Slice(bands, func(i, j int) bool { return bands[i].b > bands[j].b })
 	var acc int64
@@ -699,7 +699,7 @@ func (km *kmeans) rowsBelow(ctx context.Context, h, band compute.Expr, t int64) 
 // exactly those probabilities). Two passes per centre: the smallest key,
 // then the row that has it.
 func (km *kmeans) plusPlusStart(ctx context.Context, seed int64, s, k int) ([][]float64, error) {
-	first, err := km.smallestRows(ctx, hashExpr(seed, s, 1), 1, false)
+	first, err := km.smallestRows(ctx, hashExpr(seed, s, 1), 1, false, k)
 	if err != nil {
 		return nil, err
 	}

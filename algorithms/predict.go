@@ -75,7 +75,11 @@ type PredictResult struct {
 // factor level the model did not know.
 func (r *PredictResult) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Predictions of a %s model (%s scale): %s\n", r.Model, r.Type, strings.Join(r.PredictionColumns, ", "))
+	if r.Model == "kmeans" {
+		fmt.Fprintf(&b, "Clusters of a kmeans model: %s\n", strings.Join(r.PredictionColumns, ", "))
+	} else {
+		fmt.Fprintf(&b, "Predictions of a %s model (%s scale): %s\n", r.Model, r.Type, strings.Join(r.PredictionColumns, ", "))
+	}
 	if r.RowsUnseenLevel > 0 {
 		fmt.Fprintf(&b, "%d rows with a factor level the model was not fitted with: predictions missing\n", r.RowsUnseenLevel)
 	}
