@@ -33,7 +33,18 @@ func (r *KMeansResult) scoring() (*scoreModel, error) {
 	return &scoreModel{kind: "kmeans", transforms: r.model.sel.transforms, custom: kmScore{r}}, nil
 }
 
-func (s kmScore) exprs() []compute.Expr { return s.r.model.exprs }
+func (s kmScore) check(sc *compute.Schema) error {
+	for _, e := range s.r.model.exprs {
+		t, err := compute.Check(e, sc)
+		if err != nil {
+			return err
+		}
+		if t != compute.Numeric {
+			return fmt.Errorf("%s is %s in the data, the model needs a number", e, t)
+		}
+	}
+	return nil
+}
 
 // predictions is the cluster of each row, 1..k, the first nearest centre
 // (as in the fit); NA where a variable is.

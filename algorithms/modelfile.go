@@ -68,9 +68,9 @@ type scoreModel struct {
 
 // customScore is the scoring of a model that is not a linear predictor.
 type customScore interface {
-	// exprs are the expressions over the data (after the model's
-	// transforms) that scoring reads.
-	exprs() []compute.Expr
+	// check checks the data's schema (after the model's transforms)
+	// against what scoring reads.
+	check(s *compute.Schema) error
 	// predictions returns the transforms that compute the prediction
 	// columns o asks for, and the names of those columns.
 	predictions(o *PredictOptions) ([]compute.Transform, []string, error)

@@ -19,6 +19,8 @@ type PredictOptions struct {
 	Context compute.ComputeContext
 	// Type is the scale of the predictions: "response" (the default: μ =
 	// g⁻¹(η) for a GLM) or "link" (η). For a linear model both are Xβ.
+	// A naive Bayes model takes "class" (the default, as "response") or
+	// "prob" (the class and one probability column per class).
 	Type string
 	// SE adds the standard error of each prediction, <y>_StdErr, on the
 	// scale of the prediction: on the link scale se(η) = √(xᵀVx) with V the
@@ -53,6 +55,9 @@ type PredictOptions struct {
 	// OutCol names the column of a k-means model's cluster (""
 	// ".rxCluster", as RevoScaleR).
 	OutCol string
+	// Prior overrides a naive Bayes model's class priors (class →
+	// probability, every class; nil keeps the training priors).
+	Prior map[string]float64
 }
 
 // PredictResult reports a prediction: the data operation's report (rows
@@ -461,14 +466,8 @@ func predictCustom(ctx context.Context, sm *scoreModel, src compute.DataSource, 
 	if err != nil {
 		return nil, fmt.Errorf("predict %s: the model's transforms: %w", src, err)
 	}
-	for _, e := range sm.custom.exprs() {
-		t, err := compute.Check(e, ext)
-		if err != nil {
-			return nil, fmt.Errorf("predict %s: the data does not have what the model needs: %w", src, err)
-		}
-		if t == compute.Factor {
-			return nil, fmt.Errorf("predict %s: %s is a factor in the data, the model needs a number", src, e)
-		}
+	if err := sm.custom.check(ext); err != nil {
+		return nil, fmt.Errorf("predict %s: the data does not have what the model needs: %w", src, err)
 	}
 	keep := append(append([]string(nil), o.Keep...), names...)
 	seen := map[string]bool{}
