@@ -56,8 +56,8 @@ func TestSparkKMeansAgreesWithLocal(t *testing.T) {
 		// start is the number of passes of the start.
 		start int
 	}{
-		{"centers-csv", compute.CSV(csvPath), algorithms.KMeansOptions{Centers: start, MaxIterations: 50}, 0},
-		{"centers-parquet-selection", compute.Parquet(pq), algorithms.KMeansOptions{Centers: start, MaxIterations: 50,
+		{"centers-csv", compute.CSV(csvPath), algorithms.KMeansOptions{Centers: start, MaxIterations: 3}, 0},
+		{"centers-parquet-selection", compute.Parquet(pq), algorithms.KMeansOptions{Centers: start, MaxIterations: 4,
 			Options: algorithms.Options{RowSelection: "x2 > 0"}}, 0},
 		{"random-parquet", compute.Parquet(pq), algorithms.KMeansOptions{K: 4, Seed: 11, Init: "random", MaxIterations: 50}, 2},
 		{"kmeans++-parquet", compute.Parquet(pq), algorithms.KMeansOptions{K: 3, Seed: 3, Init: "kmeans++", MaxIterations: 50}, 2 * 3},

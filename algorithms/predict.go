@@ -82,6 +82,8 @@ func (r *PredictResult) String() string {
 	var b strings.Builder
 	if r.Model == "kmeans" {
 		fmt.Fprintf(&b, "Clusters of a kmeans model: %s\n", strings.Join(r.PredictionColumns, ", "))
+	} else if r.Model == "naivebayes" {
+		fmt.Fprintf(&b, "Predictions of a naivebayes model: %s\n", strings.Join(r.PredictionColumns, ", "))
 	} else {
 		fmt.Fprintf(&b, "Predictions of a %s model (%s scale): %s\n", r.Model, r.Type, strings.Join(r.PredictionColumns, ", "))
 	}
