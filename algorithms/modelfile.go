@@ -22,10 +22,11 @@ import (
 const ModelFormatVersion = 1
 
 // Model is a fitted model that can be saved and scored: a *LinModResult
-// (from LinMod), a *GlmResult (from Logit or Glm) or a *KMeansResult (from
-// KMeans). The unexported method keeps the set closed.
+// (from LinMod), a *GlmResult (from Logit or Glm), a *KMeansResult (from
+// KMeans) or a *NaiveBayesResult (from NaiveBayes). The unexported method
+// keeps the set closed.
 type Model interface {
-	// ModelKind is "linmod", "logit", "glm" or "kmeans".
+	// ModelKind is "linmod", "logit", "glm", "kmeans" or "naivebayes".
 	ModelKind() string
 	scoring() (*scoreModel, error)
 }
@@ -144,6 +145,8 @@ type modelFile struct {
 	Data          string         `json:"data,omitempty"`
 	// KMeans holds a k-means model (kind "kmeans").
 	KMeans *fileKMeans `json:"kmeans,omitempty"`
+	// NaiveBayes holds a naive Bayes model (kind "naivebayes").
+	NaiveBayes *fileNaiveBayes `json:"naivebayes,omitempty"`
 }
 
 type fileVariable struct {
@@ -366,8 +369,10 @@ func (mf *modelFile) model() (Model, error) {
 	case "linmod", "logit", "glm":
 	case "kmeans":
 		return mf.kmeansModel()
+	case "naivebayes":
+		return mf.naiveBayesModel()
 	default:
-		return nil, fmt.Errorf("kind %q: want linmod, logit, glm or kmeans", mf.Kind)
+		return nil, fmt.Errorf("kind %q: want linmod, logit, glm, kmeans or naivebayes", mf.Kind)
 	}
 	f, err := formula.Parse(mf.Formula)
 	if err != nil {
@@ -528,7 +533,7 @@ func SaveModelFile(path string, m Model) error {
 }
 
 // LoadModelFile reads the local model file path (LoadModel). With kinds
-// given ("linmod", "logit", "glm", "kmeans"), a model of another kind is an error
+// given ("linmod", "logit", "glm", "kmeans", "naivebayes"), a model of another kind is an error
 // wrapping ErrModelKind. Every error names the file.
 func LoadModelFile(path string, kinds ...string) (Model, error) {
 	f, err := os.Open(path)

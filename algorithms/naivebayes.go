@@ -12,6 +12,7 @@ import (
 
 	"github.com/rxspark/rxspark/algorithms/formula"
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // NaiveBayesOptions are the arguments of NaiveBayes (RevoScaleR's
@@ -473,6 +474,81 @@ func levelTest(x compute.Expr, logical bool, l string) compute.Expr {
 	return cmp(compute.Eq, x, compute.Str{Value: l})
 }
 
+// fileNaiveBayes is the "naivebayes" object of a naive Bayes model file
+// (docs/model-format.md).
+type fileNaiveBayes struct {
+	Levels  []string           `json:"levels"`
+	Apriori map[string]float64 `json:"apriori"`
+	Counts  map[string]float64 `json:"counts"`
+	Exprs   []string           `json:"exprs"`
+	Tables  []NaiveBayesTable  `json:"tables"`
+}
+
 func (s nbScore) file(mf *modelFile) error {
-	return errors.New("saving a naive Bayes model is not supported yet")
+	r := s.r
+	mf.Formula, mf.Response, mf.NValid, mf.Data, mf.Weights = r.Formula, r.Response, r.ValidObs, r.Data, r.Weights
+	nb := &fileNaiveBayes{Levels: r.Levels, Apriori: r.Apriori, Counts: r.Counts, Tables: r.Tables}
+	seen := map[string]bool{}
+	for v, e := range r.model.exprs {
+		nb.Exprs = append(nb.Exprs, e.String())
+		typ := compute.Numeric
+		if r.Tables[v].Type == "factor" {
+			typ = compute.Factor
+			if r.Tables[v].Logical {
+				typ = compute.Logical
+			}
+		}
+		for _, c := range compute.Columns(e) {
+			if !seen[c] {
+				seen[c] = true
+				mf.Variables = append(mf.Variables, fileVariable{Name: c, Type: typ})
+			}
+		}
+	}
+	mf.NaiveBayes = nb
+	return nil
+}
+
+// naiveBayesModel rebuilds a naive Bayes model from its file.
+func (mf *modelFile) naiveBayesModel() (Model, error) {
+	nb := mf.NaiveBayes
+	if nb == nil {
+		return nil, errors.New(`a naivebayes model needs its "naivebayes" object`)
+	}
+	sel, err := newSelection(&Options{Transforms: mf.Transforms})
+	if err != nil {
+		return nil, err
+	}
+	if len(nb.Levels) == 0 || len(nb.Exprs) != len(nb.Tables) || len(nb.Tables) == 0 {
+		return nil, fmt.Errorf("naivebayes: %d classes, %d expressions for %d tables", len(nb.Levels), len(nb.Exprs), len(nb.Tables))
+	}
+	m := &nbModel{sel: sel}
+	for _, s := range nb.Exprs {
+		e, err := rexpr.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("naivebayes expression %q: %w", s, err)
+		}
+		m.exprs = append(m.exprs, e)
+	}
+	for _, l := range nb.Levels {
+		if !(nb.Apriori[l] > 0) {
+			return nil, fmt.Errorf("naivebayes: class %s has no prior", l)
+		}
+		for _, t := range nb.Tables {
+			switch t.Type {
+			case "numeric":
+				if _, ok := t.Mean[l]; !ok {
+					return nil, fmt.Errorf("naivebayes: %s has no mean for class %s", t.Name, l)
+				}
+			case "factor":
+				if t.Probs[l] == nil {
+					return nil, fmt.Errorf("naivebayes: %s has no probabilities for class %s", t.Name, l)
+				}
+			default:
+				return nil, fmt.Errorf("naivebayes: table %s of type %q", t.Name, t.Type)
+			}
+		}
+	}
+	return &NaiveBayesResult{Formula: mf.Formula, Response: mf.Response, Levels: nb.Levels, Apriori: nb.Apriori, Counts: nb.Counts,
+		Tables: nb.Tables, ValidObs: mf.NValid, Weights: mf.Weights, Data: mf.Data, model: m}, nil
 }

@@ -30,10 +30,12 @@ func newNaiveBayesCmd(g *globalFlags) *cobra.Command {
 	d, o := &dataFlags{}, &outputFlags{}
 	no := &algorithms.NaiveBayesOptions{}
 	var typ string
+	mo := &modelOutFlags{}
 	var priorText map[string]string
 	cmd := &cobra.Command{
-		Use:   "naivebayes FORMULA --data PATH",
-		Short: "Naive Bayes classifier (rxNaiveBayes, e1071's naiveBayes) in one pass",
+		PreRun: func(*cobra.Command, []string) { mo.overwrite = o.overwrite },
+		Use:    "naivebayes FORMULA --data PATH",
+		Short:  "Naive Bayes classifier (rxNaiveBayes, e1071's naiveBayes) in one pass",
 		Long: `Fits a naive Bayes classifier in one data pass: the response is a factor (or
 logical) class; a factor predictor gets the conditional probabilities of its
 levels by class (--smoothing s: Laplace, (n + s)/(N + s·levels)), a numeric
@@ -67,10 +69,16 @@ training priors, as rxspark predict does.`,
 			if err != nil {
 				return err
 			}
+			if err := mo.check(); err != nil {
+				return err
+			}
 			return runAnalysis(cmd, g, d, func(ctx context.Context, src compute.DataSource, opts algorithms.Options) (fmt.Stringer, error) {
 				no.Options = opts
 				res, err := algorithms.NaiveBayes(ctx, args[0], src, no)
 				if err != nil {
+					return nil, err
+				}
+				if err := mo.save(res); err != nil {
 					return nil, err
 				}
 				run := &naiveBayesRun{NaiveBayesResult: res}
@@ -90,7 +98,8 @@ training priors, as rxspark predict does.`,
 	f.Float64Var(&no.Smoothing, "smoothing", 0, "Laplace smoothing of the factor predictors' tables")
 	f.StringVar(&o.path, "out", "", "write the predicted class of every row to this output (local path or hdfs://)")
 	f.StringVar(&o.format, "out-format", "auto", "output format: parquet, csv, or auto (csv for a .csv/.tsv/.txt path, else parquet)")
-	f.BoolVar(&o.overwrite, "overwrite", false, "replace an existing --out")
+	f.StringVar(&mo.path, "model-out", "", "save the fitted model to this local file (JSON, docs/model-format.md) for rxspark predict")
+	f.BoolVar(&o.overwrite, "overwrite", false, "replace an existing --out or --model-out")
 	f.StringSliceVar(&o.keep, "keep", nil, "columns of the data to write before the predictions (with --out)")
 	f.StringVar(&typ, "type", "class", "with --out: class, or prob (the class and one probability column per class)")
 	f.StringToStringVar(&priorText, "prior", nil, "with --out: class priors overriding the training ones, e.g. EWR=0.3,JFK=0.3,LGA=0.4")
