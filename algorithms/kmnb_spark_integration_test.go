@@ -119,3 +119,90 @@ func TestSparkKMeansAgreesWithLocal(t *testing.T) {
 		}
 	}
 }
+
+// NaiveBayes on Spark: the same tables to 1e-9 in one query; Predict with
+// probabilities in one query, the same values.
+func TestSparkNaiveBayesAgreesWithLocal(t *testing.T) {
+	sc := sparkContext(t)
+	ctx := context.Background()
+	csvPath := filepath.Join("..", "testdata", "naivebayes", "nb1.csv")
+	pq := csvToParquet(t, csvPath)
+	for _, src := range []compute.DataSource{compute.CSV(csvPath), compute.Parquet(pq)} {
+		for _, w := range []string{"", "w"} {
+			t.Run(src.String()+"/weights="+w, func(t *testing.T) {
+				o := algorithms.NaiveBayesOptions{Smoothing: 1}
+				o.Weights = w
+				o.Context = local.New()
+				loc, err := algorithms.NaiveBayes(ctx, "y ~ a + x1 + x2", src, &o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.Context = sc
+				before := sc.Stats()
+				rem, err := algorithms.NaiveBayes(ctx, "y ~ a + x1 + x2", src, &o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if q := sc.Stats().Queries - before.Queries; q != 1 {
+					t.Errorf("%d Spark queries, want 1", q)
+				}
+				if rem.ValidObs != loc.ValidObs || rem.MissingObs != loc.MissingObs {
+					t.Errorf("valid %d/%d missing %d/%d", loc.ValidObs, rem.ValidObs, loc.MissingObs, rem.MissingObs)
+				}
+				for _, l := range loc.Levels {
+					if !near(loc.Apriori[l], rem.Apriori[l], 1e-9) {
+						t.Errorf("apriori %s: %v / %v", l, loc.Apriori[l], rem.Apriori[l])
+					}
+					for i, tb := range loc.Tables {
+						rt := rem.Tables[i]
+						if tb.Type == "numeric" {
+							if !near(tb.Mean[l], rt.Mean[l], 1e-9) || !near(*tb.SD[l], *rt.SD[l], 1e-9) {
+								t.Errorf("%s | %s: %v %v / %v %v", tb.Name, l, tb.Mean[l], *tb.SD[l], rt.Mean[l], *rt.SD[l])
+							}
+							continue
+						}
+						for _, lv := range tb.Levels {
+							if !near(tb.Probs[l][lv], rt.Probs[l][lv], 1e-9) {
+								t.Errorf("%s=%s | %s: %v / %v", tb.Name, lv, l, tb.Probs[l][lv], rt.Probs[l][lv])
+							}
+						}
+					}
+				}
+				po := algorithms.PredictOptions{Type: "prob", Keep: []string{"x1", "x2", "w"}, MaxRows: 1000}
+				po.Context = local.New()
+				lp, err := algorithms.Predict(ctx, loc, src, &po)
+				if err != nil {
+					t.Fatal(err)
+				}
+				po.Context = sc
+				before = sc.Stats()
+				rp, err := algorithms.Predict(ctx, loc, src, &po)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if q := sc.Stats().Queries - before.Queries; q != 1 {
+					t.Errorf("predict: %d Spark queries, want 1", q)
+				}
+				key := func(r map[string]any) string { return fmt.Sprint(r["x1"], "/", r["x2"], "/", r["w"]) }
+				byKey := map[string]map[string]any{}
+				for _, r := range lp.Rows {
+					byKey[key(r)] = r
+				}
+				if len(rp.Rows) != len(lp.Rows) {
+					t.Fatalf("%d rows, local %d", len(rp.Rows), len(lp.Rows))
+				}
+				for _, r := range rp.Rows {
+					l := byKey[key(r)]
+					if l == nil || l["y_Pred"] != r["y_Pred"] {
+						t.Fatalf("row %v: local %v", r, l)
+					}
+					for _, c := range loc.Levels {
+						if !near(l["y_Prob_"+c].(float64), r["y_Prob_"+c].(float64), 1e-9) {
+							t.Errorf("P(%s): local %v, spark %v", c, l["y_Prob_"+c], r["y_Prob_"+c])
+						}
+					}
+				}
+			})
+		}
+	}
+}
