@@ -314,7 +314,7 @@ func cloneRows(c [][]float64) [][]float64 {
 // distance to its nearest centre in .km_best and the centre's number (1..k)
 // in .km_cl: dⱼ = Σ_c (x_c − cⱼ_c)², then a chain that keeps the first
 // smallest, as R's Lloyd code (a later centre wins only when strictly
-// nearer). Centres with a NaN coordinate (empty clusters) are left out.
+// nearer; the running minimum is pmin, the same value). Centres with a NaN coordinate (empty clusters) are left out.
 // Both are NA where a variable is.
 func nearestTransforms(xs []compute.Expr, centers [][]float64) []compute.Transform {
 	var ts []compute.Transform
@@ -349,7 +349,7 @@ func nearestTransforms(xs []compute.Expr, centers [][]float64) []compute.Transfo
 		}
 		nearer := cmp(compute.Lt, dj, compute.Col{Name: ".km_best"})
 		ts = append(ts, compute.Transform{Name: ".km_cl", Expr: ifelse(nearer, lit(float64(j+1)), compute.Col{Name: ".km_cl"})},
-			compute.Transform{Name: ".km_best", Expr: ifelse(nearer, dj, compute.Col{Name: ".km_best"})})
+			compute.Transform{Name: ".km_best", Expr: fn("pmin", compute.Col{Name: ".km_best"}, dj)})
 	}
 	return ts
 }
