@@ -230,3 +230,28 @@ func TestKMeansBadInput(t *testing.T) {
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 var _ = math.Abs
+
+// Several starts keep the best: never worse than the first start alone
+// (start 1 of several is the single start), with the passes of all.
+func TestKMeansNumStarts(t *testing.T) {
+	data := compute.CSV(filepath.Join("..", "testdata", "kmeans", "km1.csv"))
+	for _, init := range []string{"random", "kmeans++"} {
+		one, err := algorithms.KMeans(context.Background(), "~ x1 + x2 + x3", data, &algorithms.KMeansOptions{K: 5, Seed: 3, Init: init, MaxIterations: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		many, err := algorithms.KMeans(context.Background(), "~ x1 + x2 + x3", data, &algorithms.KMeansOptions{K: 5, Seed: 3, Init: init, MaxIterations: 3, NumStarts: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if many.TotWithinSS > one.TotWithinSS || many.NumStarts != 4 || many.BestStart < 1 || many.BestStart > 4 || many.Passes <= one.Passes {
+			t.Errorf("%s: 4 starts %v (best %d, %d passes), 1 start %v (%d passes)", init, many.TotWithinSS, many.BestStart, many.Passes, one.TotWithinSS, one.Passes)
+		}
+		if many.BestStart == 1 && many.TotWithinSS != one.TotWithinSS {
+			t.Errorf("%s: best start 1 but %v != %v", init, many.TotWithinSS, one.TotWithinSS)
+		}
+	}
+	if _, err := algorithms.KMeans(context.Background(), "~ x1", data, &algorithms.KMeansOptions{Centers: [][]float64{{0}, {1}}, NumStarts: 2}); err == nil {
+		t.Error("several starts from given centres: no error")
+	}
+}
