@@ -22,10 +22,11 @@ import (
 const ModelFormatVersion = 1
 
 // Model is a fitted model that can be saved and scored: a *LinModResult
-// (from LinMod) or a *GlmResult (from Logit or Glm). The unexported method
+// (from LinMod), a *GlmResult (from Logit or Glm), a *KMeansResult (from
+// KMeans) or a *NaiveBayesResult (from NaiveBayes). The unexported method
 // keeps the set closed.
 type Model interface {
-	// ModelKind is "linmod", "logit" or "glm".
+	// ModelKind is "linmod", "logit", "glm", "kmeans" or "naivebayes".
 	ModelKind() string
 	scoring() (*scoreModel, error)
 }
@@ -61,6 +62,21 @@ type scoreModel struct {
 	cov          [][]float64  // over the non-aliased coefficients
 	fam          *glmFamily   // nil for a linear model
 	sigma, df    float64      // LinMod: residual standard error and df
+	// custom scores a model that is not a linear predictor (k-means);
+	// then only kind and transforms are set besides it.
+	custom customScore
+}
+
+// customScore is the scoring of a model that is not a linear predictor.
+type customScore interface {
+	// check checks the data's schema (after the model's transforms)
+	// against what scoring reads.
+	check(s *compute.Schema) error
+	// predictions returns the transforms that compute the prediction
+	// columns o asks for, and the names of those columns.
+	predictions(o *PredictOptions) ([]compute.Transform, []string, error)
+	// file fills in the model file's fields of the kind.
+	file(mf *modelFile) error
 }
 
 func (sm *scoreModel) aliased() []bool {
@@ -127,6 +143,10 @@ type modelFile struct {
 	WeightType    string         `json:"weight_type,omitempty"`
 	NValid        int64          `json:"n_valid"`
 	Data          string         `json:"data,omitempty"`
+	// KMeans holds a k-means model (kind "kmeans").
+	KMeans *fileKMeans `json:"kmeans,omitempty"`
+	// NaiveBayes holds a naive Bayes model (kind "naivebayes").
+	NaiveBayes *fileNaiveBayes `json:"naivebayes,omitempty"`
 }
 
 type fileVariable struct {
@@ -196,6 +216,16 @@ func newModelFile(m Model) (*modelFile, error) {
 	sm, err := m.scoring()
 	if err != nil {
 		return nil, err
+	}
+	if sm.custom != nil {
+		mf := &modelFile{FormatVersion: ModelFormatVersion, Kind: sm.kind, Transforms: []string{}}
+		for _, t := range sm.transforms {
+			mf.Transforms = append(mf.Transforms, compute.QuoteName(t.Name)+" = "+t.Expr.String())
+		}
+		if err := sm.custom.file(mf); err != nil {
+			return nil, err
+		}
+		return mf, nil
 	}
 	d := sm.d
 	mf := &modelFile{FormatVersion: ModelFormatVersion, Kind: sm.kind, Formula: d.f.Text, Response: sm.responseName,
@@ -337,8 +367,12 @@ func LoadModel(r io.Reader) (Model, error) {
 func (mf *modelFile) model() (Model, error) {
 	switch mf.Kind {
 	case "linmod", "logit", "glm":
+	case "kmeans":
+		return mf.kmeansModel()
+	case "naivebayes":
+		return mf.naiveBayesModel()
 	default:
-		return nil, fmt.Errorf("kind %q: want linmod, logit or glm", mf.Kind)
+		return nil, fmt.Errorf("kind %q: want linmod, logit, glm, kmeans or naivebayes", mf.Kind)
 	}
 	f, err := formula.Parse(mf.Formula)
 	if err != nil {
@@ -499,7 +533,7 @@ func SaveModelFile(path string, m Model) error {
 }
 
 // LoadModelFile reads the local model file path (LoadModel). With kinds
-// given ("linmod", "logit", "glm"), a model of another kind is an error
+// given ("linmod", "logit", "glm", "kmeans", "naivebayes"), a model of another kind is an error
 // wrapping ErrModelKind. Every error names the file.
 func LoadModelFile(path string, kinds ...string) (Model, error) {
 	f, err := os.Open(path)

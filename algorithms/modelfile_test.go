@@ -67,7 +67,7 @@ func TestLoadModelFileErrors(t *testing.T) {
 		{"not json", write("junk.json", []byte("PAR1\x00\x01")), "damaged or truncated", algorithms.ErrModelFormat},
 		{"newer", edit("v2.json", func(d map[string]any) { d["format_version"] = 2 }), "format_version 2 is newer", algorithms.ErrModelFormat},
 		{"no version", edit("v0.json", func(d map[string]any) { delete(d, "format_version") }), "no format_version", algorithms.ErrModelFormat},
-		{"bad kind", edit("kind.json", func(d map[string]any) { d["kind"] = "kmeans" }), `kind "kmeans"`, algorithms.ErrModelFormat},
+		{"bad kind", edit("kind.json", func(d map[string]any) { d["kind"] = "dtree" }), `kind "dtree"`, algorithms.ErrModelFormat},
 		{"coefficients", edit("coef.json", func(d map[string]any) {
 			cs := d["coefficients"].([]any)
 			d["coefficients"] = cs[:len(cs)-1]

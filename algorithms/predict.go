@@ -19,6 +19,8 @@ type PredictOptions struct {
 	Context compute.ComputeContext
 	// Type is the scale of the predictions: "response" (the default: μ =
 	// g⁻¹(η) for a GLM) or "link" (η). For a linear model both are Xβ.
+	// A naive Bayes model takes "class" (the default, as "response") or
+	// "prob" (the class and one probability column per class).
 	Type string
 	// SE adds the standard error of each prediction, <y>_StdErr, on the
 	// scale of the prediction: on the link scale se(η) = √(xᵀVx) with V the
@@ -50,6 +52,12 @@ type PredictOptions struct {
 	Overwrite bool
 	// MaxRows caps an in-memory result (0: compute.DefaultMaxRows).
 	MaxRows int
+	// OutCol names the column of a k-means model's cluster (""
+	// ".rxCluster", as RevoScaleR).
+	OutCol string
+	// Prior overrides a naive Bayes model's class priors (class →
+	// probability, every class; nil keeps the training priors).
+	Prior map[string]float64
 }
 
 // PredictResult reports a prediction: the data operation's report (rows
@@ -57,7 +65,7 @@ type PredictOptions struct {
 // predicted.
 type PredictResult struct {
 	DataResult
-	// Model is the kind of model ("linmod", "logit", "glm").
+	// Model is the kind of model ("linmod", "logit", "glm", "kmeans").
 	Model string `json:"model"`
 	// Type is the scale of the predictions ("response" or "link").
 	Type string `json:"type"`
@@ -72,7 +80,13 @@ type PredictResult struct {
 // factor level the model did not know.
 func (r *PredictResult) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Predictions of a %s model (%s scale): %s\n", r.Model, r.Type, strings.Join(r.PredictionColumns, ", "))
+	if r.Model == "kmeans" {
+		fmt.Fprintf(&b, "Clusters of a kmeans model: %s\n", strings.Join(r.PredictionColumns, ", "))
+	} else if r.Model == "naivebayes" {
+		fmt.Fprintf(&b, "Predictions of a naivebayes model: %s\n", strings.Join(r.PredictionColumns, ", "))
+	} else {
+		fmt.Fprintf(&b, "Predictions of a %s model (%s scale): %s\n", r.Model, r.Type, strings.Join(r.PredictionColumns, ", "))
+	}
 	if r.RowsUnseenLevel > 0 {
 		fmt.Fprintf(&b, "%d rows with a factor level the model was not fitted with: predictions missing\n", r.RowsUnseenLevel)
 	}
@@ -136,6 +150,9 @@ func Predict(ctx context.Context, m Model, src compute.DataSource, opts *Predict
 		return nil, fmt.Errorf("predict: %w", err)
 	}
 	o := *opts
+	if sm.custom != nil {
+		return predictCustom(ctx, sm, src, &o, start)
+	}
 	if o.Type == "" {
 		o.Type = "response"
 	}
@@ -423,4 +440,53 @@ func (d *design) unseenLevel() compute.Expr {
 		}
 	}
 	return out
+}
+
+// predictCustom is Predict for the models that are not a linear predictor
+// (k-means): the model's transforms and its prediction transforms, written
+// as DataStep does, after the data has been checked against the model.
+func predictCustom(ctx context.Context, sm *scoreModel, src compute.DataSource, o *PredictOptions, start time.Time) (*PredictResult, error) {
+	out := compute.Output{Format: o.OutFormat, Path: o.Out, Overwrite: o.Overwrite, MaxRows: o.MaxRows}.Resolved()
+	if err := out.Validate(); err != nil {
+		return nil, fmt.Errorf("predict: %w", err)
+	}
+	cc := compute.Resolve(o.Context)
+	w, ok := cc.(compute.Writer)
+	if !ok {
+		return nil, fmt.Errorf("predict: %w (%s)", ErrCannotWrite, cc.Name())
+	}
+	ts, names, err := sm.custom.predictions(o)
+	if err != nil {
+		return nil, fmt.Errorf("predict: %w", err)
+	}
+	ps, err := compute.Prepare(ctx, cc, src)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := (&compute.Pass{Transforms: sm.transforms}).Validate(ps.Schema())
+	ps.Close()
+	if err != nil {
+		return nil, fmt.Errorf("predict %s: the model's transforms: %w", src, err)
+	}
+	if err := sm.custom.check(ext); err != nil {
+		return nil, fmt.Errorf("predict %s: the data does not have what the model needs: %w", src, err)
+	}
+	keep := append(append([]string(nil), o.Keep...), names...)
+	seen := map[string]bool{}
+	for _, k := range keep {
+		if seen[k] {
+			return nil, fmt.Errorf("predict: column %s is kept and is also a prediction column (or kept twice)", k)
+		}
+		seen[k] = true
+	}
+	st := &compute.Step{Name: "predict", Transforms: append(append([]compute.Transform(nil), sm.transforms...), ts...), Keep: keep}
+	wr, err := w.Write(ctx, src, st, out)
+	if err != nil {
+		return nil, fmt.Errorf("predict %s: %w", src, err)
+	}
+	typ := o.Type
+	if typ == "" {
+		typ = "response"
+	}
+	return &PredictResult{DataResult: *newDataResult("predict", cc, wr, start), Model: sm.kind, Type: typ, PredictionColumns: names}, nil
 }

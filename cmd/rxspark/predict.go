@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -61,12 +62,15 @@ func (m *modelOutFlags) fitAndSave(fit func() (algorithms.Model, error)) (fmt.St
 func newPredictCmd(g *globalFlags) *cobra.Command {
 	d, o := &dataFlags{}, &outputFlags{}
 	var modelPath string
+	var priorText map[string]string
 	po := &algorithms.PredictOptions{}
 	cmd := &cobra.Command{
 		Use:   "predict --model FILE --data PATH [--out DIR]",
 		Short: "Score data with a saved model (rxPredict)",
-		Long: `Scores every row of the data with a model saved by linmod, logit or glm
---model-out: the model's transforms are applied again (its row selection is not)
+		Long: `Scores every row of the data with a model saved by linmod, logit, glm, kmeans or
+naivebayes --model-out (k-means: the nearest centre's number in .rxCluster or
+--out-col; naive Bayes: the class <y>_Pred and, with --type prob, <y>_Prob_<level>,
+priors overridable with --prior). For the linear models: the model's transforms are applied again (its row selection is not)
 and <y>_Pred is written (y the response's name, made a valid column name), on the
 response scale or the link scale (--type), with standard errors (--se, <y>_StdErr),
 confidence or, for linear models, prediction intervals (--interval, <y>_Lower and
@@ -102,6 +106,16 @@ datastep does.`,
 			defer closeContext(cc)
 			p := *po
 			p.Context, p.Keep = cc, o.keep
+			for k, v := range priorText {
+				x, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return fmt.Errorf("--prior %s=%s: not a number", k, v)
+				}
+				if p.Prior == nil {
+					p.Prior = map[string]float64{}
+				}
+				p.Prior[k] = x
+			}
 			p.Out, p.OutFormat, p.Overwrite, p.MaxRows = out.Path, out.Format, out.Overwrite, out.MaxRows
 			res, err := algorithms.Predict(g.withProgress(ctx), m, src, &p)
 			if err != nil {
@@ -113,7 +127,9 @@ datastep does.`,
 	f := cmd.Flags()
 	f.StringVar(&modelPath, "model", "", "the model file (written by --model-out)")
 	f.StringVar(&d.data, "data", "", "input: a CSV/TSV, Parquet or Arrow file or directory (local path or hdfs://)")
-	f.StringVar(&po.Type, "type", "response", "scale of the predictions: response or link")
+	f.StringVar(&po.Type, "type", "response", "scale of the predictions: response or link; naive Bayes: class (as response) or prob")
+	f.StringVar(&po.OutCol, "out-col", ".rxCluster", "k-means: name of the cluster column")
+	f.StringToStringVar(&priorText, "prior", nil, "naive Bayes: class priors overriding the training ones, e.g. EWR=0.3,JFK=0.3,LGA=0.4")
 	f.BoolVar(&po.SE, "se", false, "add the standard errors of the predictions (<y>_StdErr)")
 	f.StringVar(&po.Interval, "interval", "none", "add intervals (<y>_Lower, <y>_Upper): none, confidence, or prediction (linear models)")
 	f.Float64Var(&po.ConfLevel, "conf-level", 0.95, "level of the intervals")

@@ -75,7 +75,7 @@ or as Spark jobs next to the data on HDFS (--context spark).`,
 	pf.DurationVar(&g.connectTimeout, "connect-timeout", defaultConnectTimeout, "spark context: how long to wait for Spark Connect and the namenode")
 	pf.Var(&g.cacheMemory, "cache-memory", "local context: memory for the decoded columns of iterative passes, e.g. 512M or 4G; 0: a quarter of RAM; off: never cache")
 	pf.StringVar(&g.stagingDir, "staging-dir", "", "spark context: HDFS folder where local input files are staged (default /tmp/rxspark-staging)")
-	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newLogitCmd(g), newGlmCmd(g), newPredictCmd(g), newImportCmd(g), newDataStepCmd(g), newMergeCmd(g), newGenCmd(g), newHDFSCmd(g), newCrossTabsCmd(g), newCubeCmd(g), newCovCorCmd(g), newQuantileCmd(g), newHistogramCmd(g))
+	root.AddCommand(newSummaryCmd(g), newLinModCmd(g), newLogitCmd(g), newGlmCmd(g), newPredictCmd(g), newImportCmd(g), newDataStepCmd(g), newMergeCmd(g), newGenCmd(g), newHDFSCmd(g), newCrossTabsCmd(g), newCubeCmd(g), newCovCorCmd(g), newQuantileCmd(g), newHistogramCmd(g), newKMeansCmd(g), newNaiveBayesCmd(g))
 	return root
 }
 
