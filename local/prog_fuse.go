@@ -224,34 +224,39 @@ func (n *cmpSelectOp) run(m *machine, lo, hi int) {
 		eq, gt = 1, 1
 	}
 	c := n.c
-	nan := math.NaN()
-	na := n.naIsNA
-	test := func(v float64) bool {
-		return b2u(v < c)&lt|b2u(v == c)&eq|b2u(v > c)&gt != 0
+	// Branch-free (tests in random order, such as a 0/1 response, cost no
+	// mispredictions): the row's choice indexes a table (NA, no, yes).
+	var naMask int // all ones: NA where x is
+	if n.naIsNA {
+		naMask = -1
 	}
+	idx := func(v float64) int {
+		t := int(b2u(v < c)&lt | b2u(v == c)&eq | b2u(v > c)&gt)
+		return (1 + t) &^ (naMask & -int(b2u(v != v)))
+	}
+	tbl := [3]float64{math.NaN(), bc, ac}
 	switch {
 	case ak && bk:
 		for i, v := range x {
-			r := selectBits(test(v), ac, bc)
-			out[i] = selectBits(na && v != v, nan, r)
+			out[i] = tbl[idx(v)]
 		}
 	case ak:
 		b = b[:len(out)]
 		for i, v := range x {
-			r := selectBits(test(v), ac, b[i])
-			out[i] = selectBits(na && v != v, nan, r)
+			tbl[1] = b[i]
+			out[i] = tbl[idx(v)]
 		}
 	case bk:
 		a = a[:len(out)]
 		for i, v := range x {
-			r := selectBits(test(v), a[i], bc)
-			out[i] = selectBits(na && v != v, nan, r)
+			tbl[2] = a[i]
+			out[i] = tbl[idx(v)]
 		}
 	default:
 		a, b = a[:len(out)], b[:len(out)]
 		for i, v := range x {
-			r := selectBits(test(v), a[i], b[i])
-			out[i] = selectBits(na && v != v, nan, r)
+			tbl[1], tbl[2] = b[i], a[i]
+			out[i] = tbl[idx(v)]
 		}
 	}
 }
@@ -402,15 +407,24 @@ func (n *logitOp) run(m *machine, lo, hi int) {
 	x, e := m.num[n.x][lo:hi], m.num[n.e][lo:hi]
 	x, e = x[:len(out)], e[:len(out)]
 	nan := math.NaN()
+	// The clamps and NA are rare and come in runs: branches that the
+	// processor predicts cost less here than branch-free selection.
 	if n.derivative {
 		h, k := n.hi, n.khi
 		for i, v := range x {
 			ev := e[i]
 			d := (1 + ev) * (1 + ev)
-			d = selectBits(d-d != 0, nan, d)
+			if d-d != 0 {
+				d = nan
+			}
 			r := ev / d
-			r = selectBits(math.Abs(v) > h, k, r)
-			out[i] = selectBits(v != v, nan, r)
+			if math.Abs(v) > h {
+				r = k
+			}
+			if v != v {
+				r = nan
+			}
+			out[i] = r
 		}
 		return
 	}
@@ -418,8 +432,15 @@ func (n *logitOp) run(m *machine, lo, hi int) {
 	for i, v := range x {
 		ev := e[i]
 		r := ev / (1 + ev)
-		r = selectBits(v > h, kh, r)
-		r = selectBits(v < l, kl, r)
-		out[i] = selectBits(v != v, nan, r)
+		if v > h {
+			r = kh
+		}
+		if v < l {
+			r = kl
+		}
+		if v != v {
+			r = nan
+		}
+		out[i] = r
 	}
 }
