@@ -453,6 +453,11 @@ func (pr *program) binary(n compute.Binary) (int, error) {
 			return s, err
 		}
 	}
+	if n.Op == compute.And && fuse {
+		if s, ok, err := pr.fuseComplete(n); ok || err != nil {
+			return s, err
+		}
+	}
 	a, err := pr.compile(n.L)
 	if err != nil {
 		return 0, err
@@ -735,6 +740,19 @@ func (pr *program) choose(e compute.Expr, when, then []compute.Expr, els compute
 			branches[i] = pr.asLgl(b)
 		} else {
 			branches[i] = pr.asNum(b)
+		}
+	}
+	if len(tests) == 1 && pr.slots[tests[0]].konst && fuse {
+		// A constant test (such as 1 > 0) picks its branch once.
+		switch c := pr.slots[tests[0]].clgl; {
+		case c == 1:
+			return branches[0], nil
+		case c == 0 || !naIsNA:
+			return branches[1], nil
+		case t == compute.Logical:
+			return pr.constLgl(-1), nil
+		default:
+			return pr.constNum(math.NaN()), nil
 		}
 	}
 	key := fmt.Sprintf("choose(%v,%v,%v,%v)", tests, branches, naIsNA, t)

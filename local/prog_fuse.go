@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	compute "github.com/rxspark/rxspark/context"
 )
@@ -442,5 +443,82 @@ func (n *logitOp) run(m *machine, lo, hi int) {
 			r = nan
 		}
 		out[i] = r
+	}
+}
+
+// fuseComplete compiles a chain of & whose every operand is !is.na(x) for
+// a number x (a complete-row test) as one completeOp.
+func (pr *program) fuseComplete(n compute.Binary) (int, bool, error) {
+	var args []compute.Expr
+	var walk func(e compute.Expr) bool
+	walk = func(e compute.Expr) bool {
+		if b, ok := e.(compute.Binary); ok && b.Op == compute.And {
+			return walk(b.L) && walk(b.R)
+		}
+		u, ok := e.(compute.Unary)
+		if !ok || u.Op != compute.Not {
+			return false
+		}
+		c, ok := u.X.(compute.Call)
+		if !ok || c.Fn != "is.na" || len(c.Args) != 1 {
+			return false
+		}
+		args = append(args, c.Args[0])
+		return true
+	}
+	if !walk(n) {
+		return 0, false, nil
+	}
+	xs := make([]int, 0, len(args))
+	for _, a := range args {
+		x, err := pr.compile(a)
+		if err != nil {
+			return 0, false, err
+		}
+		if pr.typ(x) != compute.Numeric {
+			return 0, false, nil
+		}
+		if pr.slots[x].konst {
+			if pr.slots[x].cnum != pr.slots[x].cnum {
+				return pr.constLgl(0), true, nil // !is.na(NA) is FALSE
+			}
+			continue // a number: TRUE
+		}
+		xs = append(xs, x)
+	}
+	if len(xs) == 0 {
+		return pr.constLgl(1), true, nil
+	}
+	slices.Sort(xs)
+	xs = slices.Compact(xs)
+	return pr.emit(fmt.Sprintf("complete%v", xs), slotDef{t: compute.Logical},
+		func(out int) instr { return &completeOp{o: out, xs: xs} }), true, nil
+}
+
+// completeOp is !is.na(x1) & ... & !is.na(xk) for numbers: TRUE where
+// none is NA (never NA itself). Columns the chunk holds complete are not
+// read.
+type completeOp struct {
+	o  int
+	xs []int
+}
+
+func (n *completeOp) out() int         { return n.o }
+func (n *completeOp) ins() []int       { return n.xs }
+func (n *completeOp) preserving() bool { return false }
+func (n *completeOp) run(m *machine, lo, hi int) {
+	out := m.lgl[n.o][lo:hi]
+	for i := range out {
+		out[i] = 1
+	}
+	for _, s := range n.xs {
+		if m.complete[s] && !m.folding {
+			continue
+		}
+		x := m.num[s][lo:hi]
+		x = x[:len(out)]
+		for i, v := range x {
+			out[i] &= b2i(v == v)
+		}
 	}
 }

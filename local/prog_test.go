@@ -233,7 +233,18 @@ func (g *exprGen) lgl(d int) compute.Expr {
 		}
 		return compute.Col{Name: g.lgls[r.IntN(len(g.lgls))]}
 	}
-	switch r.IntN(10) {
+	switch r.IntN(11) {
+	case 10: // a complete-row test, !is.na(a) & !is.na(b) & ... (completeOp)
+		var e compute.Expr
+		for k := 0; k < 2+r.IntN(4); k++ {
+			t := compute.Unary{Op: compute.Not, X: compute.Call{Fn: "is.na", Args: []compute.Expr{g.num(d - 1)}}}
+			if e == nil {
+				e = t
+			} else {
+				e = compute.Binary{Op: compute.And, L: e, R: t}
+			}
+		}
+		return e
 	case 0, 1, 2:
 		ops := []compute.BinaryOp{compute.Eq, compute.Ne, compute.Lt, compute.Le, compute.Gt, compute.Ge}
 		return compute.Binary{Op: ops[r.IntN(len(ops))], L: g.num(d - 1), R: g.num(d - 1)}
