@@ -940,10 +940,11 @@ func fixInf(x []float64) {
 	if kernel.AllFinite(x) {
 		return
 	}
+	// Branch-free (non-finite values in random rows, such as log(0) where
+	// a count is 0, cost no mispredictions): v − (v − v) is v exactly for
+	// finite v (−0 included: −0 − +0 is −0) and NaN for ±Inf and NaN.
 	for i, v := range x {
-		if v-v != 0 {
-			x[i] = math.NaN()
-		}
+		x[i] = v - (v - v)
 	}
 }
 

@@ -80,9 +80,11 @@ func benchGlmStep(b *testing.B, fused bool) {
 }
 
 // BenchmarkGlmStepProgram runs the compiled transforms of a Logit IRLS
-// step over one 8192-row chunk, with and without the fused instructions.
+// step over one 8192-row chunk, with and without the fused instructions
+// (prog_fuse.go):
+//
+//	go test -run '^$' -bench GlmStepProgram -count 5 ./local/
 func BenchmarkGlmStepProgram(b *testing.B) {
 	b.Run("unfused", func(b *testing.B) { benchGlmStep(b, false) })
 	b.Run("fused", func(b *testing.B) { benchGlmStep(b, true) })
-	b.Run("unfused2", func(b *testing.B) { benchGlmStep(b, false) })
 }
