@@ -13,18 +13,23 @@ import (
 // compiled into one loop instead of a chain of instructions with their
 // intermediate vectors, with the same result in every row as the chain
 // (the same floating-point operations in the same order; the differential
-// test TestProgramMatchesTreeEvaluator generates these patterns too):
+// test TestProgramMatchesTreeEvaluator generates these patterns too, and
+// TestFusedGLMPatterns checks a Logit step bit for bit):
 //
 //   - ifelse(x op c, a, b) and ifelse(c op x, a, b), a comparison of a
-//     number with a constant (cmpSelectOp), and ifelse(is.na(x), a, b),
-//     ifelse(!is.na(x), a, b) (naSelectOp): the test is computed in the
-//     loop that selects, without a vector of logicals, and the selection is
-//     branch-free;
+//     number with a constant (cmpSelectOp: a table indexed by the test),
+//     and ifelse(is.na(x), a, b), ifelse(!is.na(x), a, b) (naSelectOp: a
+//     bitwise select): the test is computed in the loop that selects,
+//     branch-free, without a vector of logicals;
 //   - the inverse logit link with R's clamps,
 //     ifelse(η < c1, k1, ifelse(η > c2, k2, exp(η)/(1 + exp(η)))), and its
 //     derivative ifelse(abs(η) > c, k, exp(η)/((1 + exp(η))·(1 + exp(η))))
 //     (logitOp): one loop each over η and exp(η), the exponential computed
-//     once for both.
+//     once for both, the clamps as (predicted) branches;
+//   - !is.na(x1) & ... & !is.na(xk), a complete-row test (completeOp).
+//
+// They are recognised before their operands are compiled, so the
+// instructions they replace are not emitted at all.
 
 // fuse enables the fused instructions (tests and benchmarks compare with
 // the unfused program).
