@@ -15,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/rxspark/rxspark/local/kernel"
 )
 
 // The column cache of a prepared source (see Prepare and
@@ -136,10 +138,39 @@ func (cc *colCache) release() {
 		return
 	}
 	for _, ch := range cc.chunks {
+		forgetFinite(ch.rec)
 		ch.rec.Release()
 	}
 	cc.chunks = nil
 	cc.c.stats.cacheBytes.Add(-cc.bytes)
+}
+
+// finiteCols holds the Float64 columns of cached chunks (their
+// arrow.ArrayData) that have no null, NaN or ±Inf: a pass reading one from
+// the cache takes it as complete without checking it again (see
+// evaluator.fromArrow). Entries live as long as the cached chunk.
+var finiteCols sync.Map
+
+// noteFinite records the complete Float64 columns of a cached record.
+func noteFinite(rec arrow.RecordBatch) {
+	for _, col := range rec.Columns() {
+		if f, ok := col.(*array.Float64); ok && f.NullN() == 0 && kernel.AllFinite(f.Float64Values()) {
+			finiteCols.Store(col.Data(), struct{}{})
+		}
+	}
+}
+
+// forgetFinite removes a record's columns from finiteCols.
+func forgetFinite(rec arrow.RecordBatch) {
+	for _, col := range rec.Columns() {
+		finiteCols.Delete(col.Data())
+	}
+}
+
+// knownFinite reports whether a is a cached column recorded by noteFinite.
+func knownFinite(a arrow.Array) bool {
+	_, ok := finiteCols.Load(a.Data())
+	return ok
 }
 
 // serves reports whether a pass over cols can run from the cache.
@@ -322,12 +353,14 @@ func (f *cacheFill) keep(ch Chunk) {
 		f.schema = rec.Schema()
 	}
 	f.bytes += size
+	noteFinite(rec)
 	f.chunks = append(f.chunks, cachedChunk{index: ch.Index, rec: rec, source: ch.Source, firstLine: ch.FirstLine, firstRow: ch.FirstRow, bytes: size})
 }
 
 // drop releases what the fill kept; f.mu is held.
 func (f *cacheFill) drop() {
 	for _, ch := range f.chunks {
+		forgetFinite(ch.rec)
 		ch.rec.Release()
 	}
 	f.chunks = nil

@@ -238,7 +238,7 @@ func (ev *evaluator) fromArrow(a arrow.Array, name string) (*vec, error) {
 	switch arr := a.(type) {
 	case *array.Float64:
 		vals := arr.Float64Values()
-		if arr.NullN() == 0 && kernel.AllFinite(vals) {
+		if arr.NullN() == 0 && (knownFinite(arr) || kernel.AllFinite(vals)) {
 			return &vec{t: compute.Numeric, num: vals, complete: true}, nil
 		}
 		out := ev.floats(n)

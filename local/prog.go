@@ -295,6 +295,12 @@ func (pr *program) fold(in blockInstr, s int) int {
 	}
 }
 
+// isConst reports whether slot s is the numeric constant v.
+func (pr *program) isConst(s int, v float64) bool {
+	d := pr.slots[s]
+	return d.konst && d.t == compute.Numeric && d.cnum == v
+}
+
 // typ returns the static type of a slot.
 func (pr *program) typ(s int) compute.Type { return pr.slots[s].t }
 
@@ -447,6 +453,11 @@ func (pr *program) binary(n compute.Binary) (int, error) {
 			return s, err
 		}
 	}
+	if n.Op == compute.And && fuse {
+		if s, ok, err := pr.fuseComplete(n); ok || err != nil {
+			return s, err
+		}
+	}
 	a, err := pr.compile(n.L)
 	if err != nil {
 		return 0, err
@@ -488,6 +499,15 @@ func (pr *program) binary(n compute.Binary) (int, error) {
 	code := arithCode(n.Op)
 	if code < 0 {
 		return 0, fmt.Errorf("unknown operator %s", n.Op)
+	}
+	if code == opMul {
+		// 1*x and x*1 are x, bit for bit (NaN and ±Inf included).
+		if pr.isConst(a, 1) {
+			return b, nil
+		}
+		if pr.isConst(b, 1) {
+			return a, nil
+		}
 	}
 	if (code == opAdd || code == opMul) && a > b {
 		a, b = b, a // commutative: one key
@@ -556,6 +576,13 @@ func (pr *program) in(n compute.In) (int, error) {
 }
 
 func (pr *program) call(c compute.Call) (int, error) {
+	if c.Fn == "ifelse" && len(c.Args) == 3 && fuse {
+		// Before the arguments are compiled: a fused conditional does not
+		// need the test's vector of logicals.
+		if s, ok, err := pr.fuseChoose(c, c.Args[0], c.Args[1], c.Args[2], true); ok || err != nil {
+			return s, err
+		}
+	}
 	args := make([]int, len(c.Args))
 	for i, a := range c.Args {
 		if c.Fn == "factor" {
@@ -662,6 +689,11 @@ func (pr *program) call(c compute.Call) (int, error) {
 
 // choose compiles ifelse (naIsNA) and Cond.
 func (pr *program) choose(e compute.Expr, when, then []compute.Expr, els compute.Expr, naIsNA bool) (int, error) {
+	if len(when) == 1 && fuse {
+		if s, ok, err := pr.fuseChoose(e, when[0], then[0], els, naIsNA); ok || err != nil {
+			return s, err
+		}
+	}
 	tests := make([]int, len(when))
 	branches := make([]int, len(then)+1)
 	for i := range when {
@@ -708,6 +740,19 @@ func (pr *program) choose(e compute.Expr, when, then []compute.Expr, els compute
 			branches[i] = pr.asLgl(b)
 		} else {
 			branches[i] = pr.asNum(b)
+		}
+	}
+	if len(tests) == 1 && pr.slots[tests[0]].konst && fuse {
+		// A constant test (such as 1 > 0) picks its branch once.
+		switch c := pr.slots[tests[0]].clgl; {
+		case c == 1:
+			return branches[0], nil
+		case c == 0 || !naIsNA:
+			return branches[1], nil
+		case t == compute.Logical:
+			return pr.constLgl(-1), nil
+		default:
+			return pr.constNum(math.NaN()), nil
 		}
 	}
 	key := fmt.Sprintf("choose(%v,%v,%v,%v)", tests, branches, naIsNA, t)
@@ -895,10 +940,11 @@ func fixInf(x []float64) {
 	if kernel.AllFinite(x) {
 		return
 	}
+	// Branch-free (non-finite values in random rows, such as log(0) where
+	// a count is 0, cost no mispredictions): v − (v − v) is v exactly for
+	// finite v (−0 included: −0 − +0 is −0) and NaN for ±Inf and NaN.
 	for i, v := range x {
-		if v-v != 0 {
-			x[i] = math.NaN()
-		}
+		x[i] = v - (v - v)
 	}
 }
 
@@ -988,6 +1034,20 @@ func (pr *program) sum(n compute.Binary) (slot int, ok bool, err error) {
 	}
 	if allConst {
 		return 0, false, nil // folded by the binary nodes
+	}
+	// x - 0 and x + (-0) are x, bit for bit (-0 - 0 is -0): such a term
+	// after the first is dropped (x + 0 is not: -0 + 0 is +0). A
+	// subtracted constant is an added negated one by now.
+	kept := terms[:1]
+	for _, t := range terms[1:] {
+		if b := math.Float64bits(t.c); t.kind == termConst && (t.neg && b == 0 || !t.neg && b == 1<<63) {
+			continue
+		}
+		kept = append(kept, t)
+	}
+	terms = kept
+	if len(terms) == 1 && terms[0].kind == termSlot && !terms[0].neg {
+		return terms[0].x, true, nil
 	}
 	key := fmt.Sprintf("sum%v", terms)
 	return pr.emit(key, slotDef{t: compute.Numeric, dirty: true},

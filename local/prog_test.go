@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	compute "github.com/rxspark/rxspark/context"
+	"github.com/rxspark/rxspark/context/rexpr"
 )
 
 // progTestRecord is a chunk with every column type and every kind of
@@ -95,7 +96,22 @@ func (g *exprGen) num(d int) compute.Expr {
 		}
 		return compute.Col{Name: g.nums[r.IntN(len(g.nums))]}
 	}
-	switch r.IntN(15) {
+	switch r.IntN(17) {
+	case 15: // the fused conditionals of prog_fuse.go
+		return g.fused(d)
+	case 16: // 1*x, x*1, x - 0, x + (-0), x + 0
+		x := g.num(d - 1)
+		switch r.IntN(5) {
+		case 0:
+			return compute.Binary{Op: compute.Mul, L: compute.Num{Value: 1}, R: x}
+		case 1:
+			return compute.Binary{Op: compute.Mul, L: x, R: compute.Num{Value: 1}}
+		case 2:
+			return compute.Binary{Op: compute.Sub, L: x, R: compute.Num{Value: 0}}
+		case 3:
+			return compute.Binary{Op: compute.Add, L: compute.Binary{Op: compute.Sub, L: x, R: compute.Num{Value: 0}}, R: g.num(d - 1)}
+		}
+		return compute.Binary{Op: compute.Add, L: x, R: compute.Num{Value: math.Copysign(0, -1)}}
 	case 13:
 		switch r.IntN(4) {
 		case 0:
@@ -154,6 +170,58 @@ func (g *exprGen) num(d int) compute.Expr {
 	return compute.Call{Fn: "pmax", Args: []compute.Expr{g.num(d - 1), g.num(d - 1), g.num(d - 1)}}
 }
 
+// fused makes the patterns prog_fuse.go compiles into one instruction:
+// the logit link's μ and dμ/dη with R's clamps, ifelse and one-test
+// conditionals on a comparison with a constant or on is.na.
+func (g *exprGen) fused(d int) compute.Expr {
+	r := g.r
+	num := func(v float64) compute.Expr { return compute.Num{Value: v} }
+	consts := []float64{-30, 30, 0, 0.5, 1, -1, 700, math.Inf(1), math.NaN(), 2.220446049250313e-16}
+	k := func() compute.Expr { return num(consts[r.IntN(len(consts))]) }
+	bin := func(op compute.BinaryOp, l, r compute.Expr) compute.Expr { return compute.Binary{Op: op, L: l, R: r} }
+	call := func(fn string, args ...compute.Expr) compute.Expr { return compute.Call{Fn: fn, Args: args} }
+	eta := g.num(d - 1)
+	if r.IntN(2) == 0 {
+		eta = bin(compute.Mul, eta, num(float64(r.IntN(400))-200)) // reaches the clamps and exp's overflow
+	}
+	e := call("exp", eta)
+	one := num(1)
+	switch r.IntN(6) {
+	case 0:
+		return call("ifelse", bin(compute.Lt, eta, k()), k(),
+			call("ifelse", bin(compute.Gt, eta, k()), k(), bin(compute.Div, e, bin(compute.Add, one, e))))
+	case 1:
+		return call("ifelse", bin(compute.Gt, call("abs", eta), k()), k(),
+			bin(compute.Div, e, bin(compute.Mul, bin(compute.Add, one, e), bin(compute.Add, e, one))))
+	case 2, 3:
+		ops := []compute.BinaryOp{compute.Eq, compute.Ne, compute.Lt, compute.Le, compute.Gt, compute.Ge}
+		test := bin(ops[r.IntN(len(ops))], g.num(d-1), k())
+		if r.IntN(2) == 0 {
+			test = bin(ops[r.IntN(len(ops))], k(), g.num(d-1))
+		}
+		if r.IntN(3) == 0 {
+			return compute.Cond{When: []compute.Expr{test}, Then: []compute.Expr{g.num(d - 1)}, Else: g.num(d - 1)}
+		}
+		yes, no := g.num(d-1), g.num(d-1)
+		if r.IntN(4) == 0 {
+			yes = g.lgl(d - 1)
+		}
+		return call("ifelse", test, yes, no)
+	}
+	var test compute.Expr = call("is.na", g.num(d-1))
+	if r.IntN(2) == 0 {
+		test = compute.Unary{Op: compute.Not, X: test}
+	}
+	yes, no := g.num(d-1), g.num(d-1)
+	if r.IntN(3) == 0 {
+		yes = compute.Null{}
+	}
+	if r.IntN(3) == 0 {
+		no = g.lgl(d - 1)
+	}
+	return call("ifelse", test, yes, no)
+}
+
 func (g *exprGen) lgl(d int) compute.Expr {
 	r := g.r
 	if d <= 0 || r.IntN(6) == 0 {
@@ -165,7 +233,18 @@ func (g *exprGen) lgl(d int) compute.Expr {
 		}
 		return compute.Col{Name: g.lgls[r.IntN(len(g.lgls))]}
 	}
-	switch r.IntN(10) {
+	switch r.IntN(11) {
+	case 10: // a complete-row test, !is.na(a) & !is.na(b) & ... (completeOp)
+		var e compute.Expr
+		for k := 0; k < 2+r.IntN(4); k++ {
+			t := compute.Unary{Op: compute.Not, X: compute.Call{Fn: "is.na", Args: []compute.Expr{g.num(d - 1)}}}
+			if e == nil {
+				e = t
+			} else {
+				e = compute.Binary{Op: compute.And, L: e, R: t}
+			}
+		}
+		return e
 	case 0, 1, 2:
 		ops := []compute.BinaryOp{compute.Eq, compute.Ne, compute.Lt, compute.Le, compute.Gt, compute.Ge}
 		return compute.Binary{Op: ops[r.IntN(len(ops))], L: g.num(d - 1), R: g.num(d - 1)}
@@ -381,6 +460,88 @@ func TestProgramMatchesTreeEvaluator(t *testing.T) {
 		}
 		if (err == nil) != (treeErr == nil) {
 			t.Fatalf("%s: program error %v, tree evaluator error %v", label, err, treeErr)
+		}
+	}
+}
+
+// TestFusedGLMPatterns compiles the transforms of a Logit IRLS pass (as
+// algorithms/family.go writes them) and requires that the fused
+// instructions of prog_fuse.go are used, and that every transform has the
+// tree-walking evaluator's values, over η from -800 to 800 (both clamps and
+// exp's overflow), NA, NaN and ±Inf.
+func TestFusedGLMPatterns(t *testing.T) {
+	const n = 3000
+	rec := progTestRecord(t, n, 3)
+	defer rec.Release()
+	parse := func(src string) compute.Expr {
+		e, err := rexpr.Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	p := &compute.Pass{}
+	for _, tr := range [][2]string{
+		{".rx_y", "ifelse(y > 0, 1, 0)"},
+		{".rx_eta", "ifelse(!is.na(.rx_y), (-0.5) + (x * 100) + (i * 0.25), NA)"},
+		{".rx_mu", "ifelse(.rx_eta < (-30), 2.220446049250313e-16, ifelse(.rx_eta > 30, 0.9999999999999998, exp(.rx_eta) / (1 + exp(.rx_eta))))"},
+		{".rx_me", "ifelse(abs(.rx_eta) > 30, 2.220446049250313e-16, exp(.rx_eta) / ((1 + exp(.rx_eta)) * (1 + exp(.rx_eta))))"},
+		{".rx_w", "(1 * (.rx_me * .rx_me)) / (.rx_mu * (1 - .rx_mu))"},
+		{".rx_z", "(.rx_eta - 0) + ((.rx_y - .rx_mu) / .rx_me)"},
+		{".rx_dev", "1 * ((-2) * log(ifelse(.rx_y > 0.5, .rx_mu, 1 - .rx_mu)))"},
+		{".rx_bad", "ifelse(!is.na((.rx_dev + .rx_z) + .rx_w), 0, ifelse(is.na(.rx_eta), NA, 1))"},
+	} {
+		p.Transforms = append(p.Transforms, compute.Transform{Name: tr[0], Expr: parse(tr[1])})
+	}
+	names := []string{".rx_eta", ".rx_mu", ".rx_me", ".rx_w", ".rx_z", ".rx_dev", ".rx_bad"}
+	for _, name := range names {
+		p.Aggs = append(p.Aggs, compute.Agg{Kind: compute.AggSum, Args: []compute.Expr{compute.Col{Name: name}}})
+	}
+	prog, err := compileProgram(p, rec.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, in := range prog.code {
+		kinds[fmt.Sprintf("%T", in)]++
+	}
+	for _, k := range []string{"*local.logitOp", "*local.cmpSelectOp", "*local.naSelectOp"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s in the program: %v", k, kinds)
+		}
+	}
+	if kinds["*local.chooseOp"] != 0 {
+		t.Errorf("%d generic ifelse left in the program: %v", kinds["*local.chooseOp"], kinds)
+	}
+	ev := newEvaluator()
+	ev.reset(rec)
+	ev.setRows("f.parquet", 0)
+	for _, tr := range p.Transforms {
+		v, err := ev.eval(tr.Expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.define(tr.Name, v)
+	}
+	m := newMachine(prog, newEvaluator())
+	m.ev.reset(rec)
+	if err := m.exec(rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		got, err := m.value(compute.Col{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ev.column(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gx, wx := got.asNum(ev), ev.materialize(want).asNum(ev)
+		for i := 0; i < n; i++ {
+			if math.Float64bits(gx[i]) != math.Float64bits(wx[i]) && !(gx[i] != gx[i] && wx[i] != wx[i]) {
+				t.Fatalf("%s row %d: %v, want %v", name, i, gx[i], wx[i])
+			}
 		}
 	}
 }

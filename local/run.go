@@ -233,6 +233,22 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 		}
 		where = v.asLgl(ev)
 	}
+	if a.Kind == compute.AggCount && len(args) == 0 && wt == nil && len(where) >= n && maskAll && w.oneGroupEach() {
+		// An unweighted count under a condition, every set one group: the
+		// rows where the condition is TRUE, without a list of them.
+		m := 0
+		for _, b := range where[:n] {
+			m += int((b + 1) >> 1) // 1 for TRUE, 0 for FALSE and NA (-1)
+		}
+		for s := range w.sets {
+			if states := w.gstate[s]; len(states) == 1 {
+				v := states[0].vals[i].(*compute.CountValue)
+				v.N += int64(m)
+				v.W += float64(m)
+			}
+		}
+		return nil
+	}
 	// The rows this aggregate uses. The common case, every row (no filter
 	// or condition, no weight, no missing value), is found with one tight
 	// loop per column instead of a loop over rows that visits every column.
@@ -321,6 +337,17 @@ func (w *worker) aggregate(i int, a compute.Agg, mask []bool, maskAll bool, n in
 		accumulate(a.Kind, i, states, codes, m, cols, wv, &w.scratch)
 	}
 	return nil
+}
+
+// oneGroupEach reports whether every grouping set has at most one group in
+// this chunk.
+func (w *worker) oneGroupEach() bool {
+	for s := range w.sets {
+		if len(w.gstate[s]) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // sscpIfFinite folds the rows of cols, unweighted, into SSCP aggregate i
@@ -470,6 +497,10 @@ func accumulate(kind compute.AggKind, i int, states []*groupState, codes []int32
 		}
 	case compute.AggMin, compute.AggMax:
 		x := cols[0]
+		if codes == nil {
+			extremeInto(states[0].vals[i].(*compute.ExtremeValue), x[:n])
+			return
+		}
 		for k := 0; k < n; k++ {
 			v := group(k).vals[i].(*compute.ExtremeValue)
 			if v.N == 0 || (v.Max && x[k] > v.V) || (!v.Max && x[k] < v.V) {
@@ -498,6 +529,36 @@ func accumulate(kind compute.AggKind, i int, states []*groupState, codes []int32
 		}
 		kernel.AddSSCPGrouped(dst, codes, cols, w, s)
 	}
+}
+
+// extremeInto folds x into a minimum or maximum as the row-by-row loop of
+// accumulate does (the first value, then strict comparisons), with the
+// running value in a register.
+func extremeInto(v *compute.ExtremeValue, x []float64) {
+	if len(x) == 0 {
+		return
+	}
+	k := 0
+	if v.N == 0 {
+		v.V = x[0]
+		k = 1
+	}
+	r := v.V
+	if v.Max {
+		for _, t := range x[k:] {
+			if t > r {
+				r = t
+			}
+		}
+	} else {
+		for _, t := range x[k:] {
+			if t < r {
+				r = t
+			}
+		}
+	}
+	v.V = r
+	v.N += int64(len(x))
 }
 
 // merge combines the workers' partial results into Aggregates.
@@ -576,9 +637,16 @@ func positiveFinite(x []float64) bool {
 	if !kernel.AllFinite(x) {
 		return false
 	}
-	lo := math.Inf(1)
-	for _, v := range x {
-		lo = min(lo, v)
+	// Four running minima (the minimum does not depend on the order; only
+	// its sign is used, so which zero min picks does not matter).
+	l0, l1, l2, l3 := math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		l0, l1, l2, l3 = min(l0, v[0]), min(l1, v[1]), min(l2, v[2]), min(l3, v[3])
 	}
-	return lo > 0
+	for ; i < len(x); i++ {
+		l0 = min(l0, x[i])
+	}
+	return min(l0, l1, l2, l3) > 0
 }
