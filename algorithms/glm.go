@@ -284,6 +284,13 @@ func (it *irls) llAggregates(b *compute.PassBuilder, start bool) []compute.Handl
 			return append(hs, b.Sum(gate(ifelse(pos, add(lchoose, logs(mu)), lit(0))), fw))
 		}
 		inexact := and(pos, compute.Binary{Op: compute.Or, L: cmp(compute.Ne, k, mul(m, y)), R: cmp(compute.Ne, n, m)})
+		if it.wt == nil {
+			// m = 1: when every row is exact (y = K ∈ {0, 1}) each row's
+			// K·log y + (1−K)·log(1−y) is 0, and when one is not, R's
+			// log-likelihood is summed in every pass instead: the first sum
+			// is known to be 0 (see startLL) and costs no logarithm.
+			return append(hs, b.Sum(gate(ifelse(inexact, lit(1), lit(0))), nil))
+		}
 		hs = append(hs,
 			b.Sum(gate(ifelse(pos, add(lchoose, logs(y)), lit(0))), fw),
 			b.Sum(gate(ifelse(inexact, lit(1), lit(0))), nil))
@@ -812,7 +819,12 @@ func fitGlm(ctx context.Context, what, formulaText string, src compute.DataSourc
 		return fail(fmt.Errorf("cannot find valid starting values for the %s family with the %s link on %g rows: give --initial values", fam.name, fam.link.name, t.bad))
 	}
 	it.llStart = t.ll
-	if fam.name == "binomial" && len(t.ll) == 2 && t.ll[1] > 0 {
+	if fam.name == "binomial" && it.wt == nil {
+		// startLL: the unweighted binomial start pass sums only the inexact
+		// rows; the log-likelihood sum of exact 0/1 responses is 0.
+		it.llStart = append([]float64{0}, t.ll...)
+	}
+	if fam.name == "binomial" && len(it.llStart) == 2 && it.llStart[1] > 0 {
 		it.binomialLL = true
 	}
 	res.SumWeights = t.wSum
