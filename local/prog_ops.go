@@ -415,6 +415,23 @@ func (n *arithOp) run(m *machine, lo, hi int) {
 			for i, y := range b {
 				out[i] = ac / y
 			}
+		case opPow:
+			if ac != 2 {
+				for i, y := range b {
+					out[i] = math.Pow(ac, y)
+				}
+				break
+			}
+			// 2^y for an integral y in the range of doubles is
+			// Ldexp(1, y), exactly what Pow returns, without its general
+			// path (binning by exponent computes it for every row).
+			for i, y := range b {
+				if y == math.Trunc(y) && y >= -1074 && y <= 1023 {
+					out[i] = math.Ldexp(1, int(y))
+				} else {
+					out[i] = math.Pow(2, y)
+				}
+			}
 		default:
 			for i, y := range b {
 				out[i] = arith1(n.op, ac, y)
