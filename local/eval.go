@@ -377,28 +377,30 @@ func dictCodes(arr *array.Dictionary) []int32 {
 // copied again and keep their identity from chunk to chunk (group keys
 // translate a factor's codes once per distinct levels slice).
 func (ev *evaluator) levelsOf(d arrow.Array) ([]string, error) {
-	s, ok := d.(array.StringLike)
-	if !ok {
-		return nil, fmt.Errorf("dictionary of %s, want strings", d.DataType())
-	}
-	for _, last := range ev.lastLevels {
-		if len(last) != s.Len() {
-			continue
-		}
-		same := true
-		for i, l := range last {
-			if s.ValueStr(i) != l {
-				same = false
-				break
+	if s, ok := d.(array.StringLike); ok {
+		for _, last := range ev.lastLevels {
+			if len(last) != s.Len() {
+				continue
+			}
+			same := true
+			for i, l := range last {
+				if s.ValueStr(i) != l {
+					same = false
+					break
+				}
+			}
+			if same {
+				return last, nil
 			}
 		}
-		if same {
-			return last, nil
-		}
 	}
-	levels := make([]string, s.Len())
-	for i := range levels {
-		levels[i] = strings.Clone(s.ValueStr(i))
+	levels, err := dictLevels(d)
+	if err != nil {
+		return nil, err
+	}
+	// Kept past the chunk: not a view of its buffers.
+	for i, l := range levels {
+		levels[i] = strings.Clone(l)
 	}
 	// A few recent dictionaries (one per factor column of the pass).
 	if len(ev.lastLevels) >= maxLastLevels {
